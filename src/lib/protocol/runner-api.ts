@@ -1,0 +1,150 @@
+/**
+ * The runner <-> server protocol: one module of zod schemas imported by the tRPC routers (src/server) and by the
+ * runner (runner/). The runner never touches the database; it speaks HTTP to these procedures like any volunteer.
+ */
+import { z } from "zod";
+
+export const TOKEN_SCOPES = ["task:pull", "task:submit", "model:register", "benchmark:create"] as const;
+export const ZTokenScopeSchema = z.enum(TOKEN_SCOPES);
+export type TTokenScope = z.infer<typeof ZTokenScopeSchema>;
+
+/** ed25519 public key, raw 32 bytes, base64url. */
+export const ZPublicKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "expected a raw ed25519 public key (32 bytes) in base64url");
+
+export const ZRunnerNameSchema = z
+  .string()
+  .trim()
+  .min(1, "a runner name is required")
+  .max(64, "at most 64 characters")
+  .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only");
+
+export const ZRegisterRunnerRequestSchema = z.object({
+  name: ZRunnerNameSchema,
+  publicKey: ZPublicKeySchema,
+  gpu: z.string().max(200).nullish(),
+});
+export const ZRegisterRunnerResponseSchema = z.object({
+  runnerId: z.string(),
+  name: z.string(),
+  ownerId: z.string(),
+  ownerName: z.string(),
+});
+
+export const ZWhoAmIResponseSchema = z.object({
+  userId: z.string(),
+  userName: z.string(),
+  scopes: z.array(ZTokenScopeSchema),
+  tokenPrefix: z.string(),
+});
+
+export const ZModelRefSchema = z.object({
+  id: z.string(),
+  repo: z.string(),
+  revision: z.string().regex(/^[0-9a-f]{40}$/),
+  weightType: z.enum(["ORIGINAL", "ADAPTER", "DELTA"]),
+  baseModel: z.string().nullable(),
+  precision: z.enum(["FLOAT16", "BFLOAT16", "FLOAT32", "INT8", "INT4"]),
+});
+export type TModelRef = z.infer<typeof ZModelRefSchema>;
+
+export const ZClaimTaskRequestSchema = z.object({
+  runnerId: z.string().min(1),
+  gpu: z.string().max(200).nullish(),
+});
+
+export const ZClaimSchema = z.object({
+  assignmentId: z.string(),
+  /** Secret: proves this runner holds the claim. Sent back with heartbeats and the signed submission. */
+  claimToken: z.string(),
+  leaseExpiresAt: z.coerce.date(),
+  leaseSeconds: z.number().int().positive(),
+  task: z.object({
+    id: z.string(),
+    epoch: z.number().int(),
+    model: ZModelRefSchema,
+    benchmark: z.object({ key: z.string(), name: z.string() }),
+    itemIds: z.array(z.string()).min(1),
+  }),
+});
+export type TClaim = z.infer<typeof ZClaimSchema>;
+
+export const ZClaimTaskResponseSchema = z.object({
+  claim: ZClaimSchema.nullable(),
+  /** When no task is available: how long to wait before asking again. */
+  retryAfterSeconds: z.number().int().nonnegative(),
+});
+
+export const ZClaimTokenRequestSchema = z.object({ claimToken: z.string().min(1) });
+export const ZHeartbeatResponseSchema = z.object({ leaseExpiresAt: z.coerce.date() });
+export const ZReleaseClaimRequestSchema = z.object({
+  claimToken: z.string().min(1),
+  reason: z.string().trim().min(1).max(2000),
+  /** `released`: the runner gave the task back (shutdown); `failed`: evaluation failed on this runner. */
+  kind: z.enum(["released", "failed"]),
+});
+
+/** One item's raw engine output, as the scoring CLI reads it. */
+export const ZItemOutputSchema = z.union([
+  z.object({ item: z.string(), output: z.string() }).strict(),
+  z.object({ item: z.string(), loglikelihoods: z.record(z.string(), z.array(z.number())) }).strict(),
+]);
+export type TItemOutput = z.infer<typeof ZItemOutputSchema>;
+
+/** The signed part of a submission. Its canonical (RFC 8785) serialisation is what the runner signs. */
+export const ZSubmissionPayloadSchema = z.object({
+  assignmentId: z.string(),
+  taskId: z.string(),
+  runnerId: z.string(),
+  claimToken: z.string(),
+  /** ISO-8601 time of signing; the server refuses signatures outside its clock-skew window. */
+  signedAt: z.string().datetime(),
+  benchmark: z.string(),
+  outputs: z.array(ZItemOutputSchema).min(1),
+  /** sha256 of the canonical per-item records, as computed by the shared benchmark module. */
+  outputsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The runner's own scores: kept for audit only; the server recomputes every score. */
+  claimedScore: z.record(z.string(), z.number()),
+  engine: z.object({
+    name: z.string().min(1).max(100),
+    version: z.string().min(1).max(100),
+    imageDigest: z.string().min(1).max(200),
+  }),
+  gpu: z.string().max(200).nullable(),
+  runtimeSeconds: z.number().nonnegative(),
+  energyKwh: z.number().nonnegative().nullable(),
+});
+export type TSubmissionPayload = z.infer<typeof ZSubmissionPayloadSchema>;
+
+export const ZSubmitResultRequestSchema = z.object({
+  payload: ZSubmissionPayloadSchema,
+  /** ed25519 signature of the canonical payload, base64url. */
+  signature: z.string().min(1),
+});
+export type TSubmitResultRequest = z.infer<typeof ZSubmitResultRequestSchema>;
+
+export const ZSubmitResultResponseSchema = z.object({
+  resultId: z.string(),
+  taskStatus: z.enum(["QUEUED", "RUNNING", "VALIDATING", "ACCEPTED", "DISPUTED", "FAILED"]),
+  score: z.record(z.string(), z.number()),
+  verdict: z.enum(["PENDING", "VALID", "INVALID"]),
+});
+
+/** Error codes the server attaches (`data.quorumCode`) so the runner can react without parsing messages. */
+export const QUORUM_ERROR_CODES = [
+  "ALREADY_SUBMITTED",
+  "LEASE_EXPIRED",
+  "CLAIM_NOT_FOUND",
+  "BAD_SIGNATURE",
+  "STALE_SIGNATURE",
+  "WRONG_ITEMS",
+  "INVALID_OUTPUTS",
+  "NOT_ALLOWED",
+  "NOT_FOUND",
+  "CONFLICT",
+  "QUOTA",
+  "VALIDATION",
+  "UNAUTHENTICATED",
+] as const;
+export type TQuorumErrorCode = (typeof QUORUM_ERROR_CODES)[number];
