@@ -49,8 +49,18 @@ export const ZModelRefSchema = z.object({
 });
 export type TModelRef = z.infer<typeof ZModelRefSchema>;
 
+/**
+ * Engines a runner can evaluate with. `fixture` is a test double for a model (CI, demos): it only takes models
+ * whose repo starts with `fixture/`, and `vllm` never takes those.
+ */
+export const ENGINE_NAMES = ["vllm", "fixture"] as const;
+export const ZEngineNameSchema = z.enum(ENGINE_NAMES);
+export type TEngineName = z.infer<typeof ZEngineNameSchema>;
+export const FIXTURE_REPO_PREFIX = "fixture/";
+
 export const ZClaimTaskRequestSchema = z.object({
   runnerId: z.string().min(1),
+  engine: ZEngineNameSchema,
   gpu: z.string().max(200).nullish(),
 });
 
