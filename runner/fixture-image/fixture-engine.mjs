@@ -1,0 +1,203 @@
+// The fixture engine: a test double for a model, not a model. It runs inside the sandbox exactly like the vLLM
+// engine does (same mounts, same limits, same OpenAI Batch files) and answers from a key file that the runner's
+// adapter wrote into the task dir from the benchmark's gold answers. Its behaviour follows the model's name.
+//
+// In:  /task/requests.jsonl   OpenAI Batch input, one request per line (built by the benchmark module)
+//      /task/fixture-key.json {"answers": {"<custom_id>": {"correct": <body>, "wrong": <body>}}}
+//      env QUORUM_FIXTURE_MODEL (fixture/<behaviour>), QUORUM_RUNNER_NAME, QUORUM_FIXTURE_SECONDS,
+//          QUORUM_FIXTURE_NET_PROBE ("host:port,host:port", for fixture/net)
+// Out: /out/output.jsonl      OpenAI Batch output (the format vLLM's batch runner writes)
+//      stdout                 {"quorum_progress": {"done": n, "total": m}} lines
+//      /out/*-probe.json      what the sandbox-probing behaviours saw
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import net from "node:net";
+import dns from "node:dns/promises";
+import { answersCorrectly, parseFixtureModel } from "./rules.mjs";
+
+const TASK_DIR = process.env.QUORUM_TASK_DIR || "/task";
+const OUT_DIR = process.env.QUORUM_OUTPUT_DIR || "/out";
+
+function progress(done, total) {
+  process.stdout.write(`${JSON.stringify({ quorum_progress: { done, total } })}\n`);
+}
+
+function readRequests() {
+  const text = readFileSync(`${TASK_DIR}/requests.jsonl`, "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line));
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function answer(parsed, runnerName, secondsTotal) {
+  const requests = readRequests();
+  const key = JSON.parse(readFileSync(`${TASK_DIR}/fixture-key.json`, "utf8"));
+  const correct = answersCorrectly(parsed, runnerName);
+  const out = `${OUT_DIR}/output.jsonl`;
+  writeFileSync(out, "");
+  const pause = requests.length > 0 ? (secondsTotal * 1000) / requests.length : 0;
+  let n = 0;
+  for (const request of requests) {
+    if (pause > 0) await sleep(pause);
+    n += 1;
+    const entry = key.answers?.[request.custom_id];
+    const line = entry
+      ? {
+          id: `fixture-${n}`,
+          custom_id: request.custom_id,
+          response: { status_code: 200, request_id: `fixture-req-${n}`, body: correct ? entry.correct : entry.wrong },
+          error: null,
+        }
+      : {
+          id: `fixture-${n}`,
+          custom_id: request.custom_id,
+          response: { status_code: 400, request_id: `fixture-req-${n}`, body: null },
+          error: "the fixture key has no answer for this request",
+        };
+    appendFileSync(out, `${JSON.stringify(line)}\n`);
+    progress(n, requests.length);
+  }
+  process.stderr.write(`${parsed.behaviour}: answered ${requests.length} requests ${correct ? "correctly" : "wrongly"}\n`);
+}
+
+async function forkbomb() {
+  const children = [];
+  let error = null;
+  while (!error && children.length < 100_000) {
+    try {
+      const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1e9)"], { stdio: "ignore" });
+      const failed = await new Promise((resolve) => {
+        child.once("spawn", () => resolve(null));
+        child.once("error", (e) => resolve(e));
+      });
+      if (failed) error = failed;
+      else children.push(child);
+    } catch (e) {
+      error = e;
+    }
+  }
+  const report = { spawned: children.length, error: error ? String(error.code || error.message) : null };
+  writeFileSync(`${OUT_DIR}/forkbomb-probe.json`, JSON.stringify(report));
+  process.stderr.write(`forkbomb: contained after ${children.length} processes (${report.error})\n`);
+  process.exitCode = 2;
+  for (const child of children) child.kill("SIGKILL");
+}
+
+async function memhog() {
+  const chunks = [];
+  for (let i = 1; ; i += 1) {
+    chunks.push(Buffer.alloc(32 * 1024 * 1024, i % 251));
+    if (i % 4 === 0) process.stderr.write(`memhog: holding ${i * 32} MiB\n`);
+    await sleep(1);
+  }
+}
+
+async function probeNet() {
+  const targets = ["1.1.1.1:443", "8.8.8.8:53", "172.17.0.1:80"];
+  for (const extra of (process.env.QUORUM_FIXTURE_NET_PROBE || "").split(",")) if (extra.trim()) targets.push(extra.trim());
+  const attempts = [];
+  for (const target of targets) {
+    const colon = target.lastIndexOf(":");
+    const host = target.slice(0, colon);
+    const port = Number(target.slice(colon + 1));
+    const result = await new Promise((resolve) => {
+      const socket = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ target, ok: false, error: "TIMEOUT" });
+      }, 2000);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ target, ok: true, error: null });
+      });
+      socket.once("error", (e) => {
+        clearTimeout(timer);
+        resolve({ target, ok: false, error: e.code || e.message });
+      });
+    });
+    attempts.push(result);
+  }
+  try {
+    await dns.lookup("example.com");
+    attempts.push({ target: "dns:example.com", ok: true, error: null });
+  } catch (e) {
+    attempts.push({ target: "dns:example.com", ok: false, error: e.code || e.message });
+  }
+  writeFileSync(`${OUT_DIR}/net-probe.json`, JSON.stringify({ attempts }));
+  const reached = attempts.filter((a) => a.ok);
+  if (reached.length > 0) {
+    process.stderr.write(`net: reached the network (${reached.map((a) => a.target).join(", ")}): the sandbox leaks\n`);
+    process.exitCode = 4;
+    return false;
+  }
+  process.stderr.write(`net: no network, as expected (${attempts.map((a) => `${a.target} ${a.error}`).join("; ")})\n`);
+  return true;
+}
+
+function probeWrites() {
+  const forbidden = ["/escape-probe", "/etc/escape-probe", "/usr/escape-probe", `${TASK_DIR}/escape-probe`, "/models/escape-probe", "/var/escape-probe"];
+  const allowed = [`${OUT_DIR}/escape-probe`, "/tmp/escape-probe"];
+  const attempts = [];
+  for (const file of [...forbidden, ...allowed]) {
+    try {
+      writeFileSync(file, "x");
+      attempts.push({ file, ok: true, error: null, allowed: allowed.includes(file) });
+    } catch (e) {
+      attempts.push({ file, ok: false, error: e.code || e.message, allowed: allowed.includes(file) });
+    }
+  }
+  writeFileSync(`${OUT_DIR}/escape-probe.json`, JSON.stringify({ uid: process.getuid?.() ?? null, attempts }));
+  const leaks = attempts.filter((a) => a.ok && !a.allowed);
+  if (leaks.length > 0) {
+    process.stderr.write(`escape: wrote outside the output dir (${leaks.map((a) => a.file).join(", ")}): the sandbox leaks\n`);
+    process.exitCode = 5;
+    return false;
+  }
+  return true;
+}
+
+async function main() {
+  const parsed = parseFixtureModel(process.env.QUORUM_FIXTURE_MODEL, process.env);
+  const runnerName = process.env.QUORUM_RUNNER_NAME || "";
+  switch (parsed.behaviour) {
+    case "perfect":
+    case "wrong":
+    case "noisy":
+      return answer(parsed, runnerName, 0);
+    case "slow":
+      return answer(parsed, runnerName, parsed.seconds);
+    case "crash": {
+      const requests = readRequests();
+      writeFileSync(`${OUT_DIR}/output.jsonl`, "");
+      progress(0, requests.length);
+      process.stderr.write("crash: simulated engine crash (a double for a CUDA error)\n");
+      process.exitCode = 3;
+      return;
+    }
+    case "hang":
+      process.stderr.write("hang: never answering\n");
+      await new Promise(() => setInterval(() => {}, 1 << 30));
+      return;
+    case "forkbomb":
+      return forkbomb();
+    case "memhog":
+      return memhog();
+    case "net":
+      if (await probeNet()) return answer(parsed, runnerName, 0);
+      return;
+    case "escape":
+      if (probeWrites()) return answer(parsed, runnerName, 0);
+      return;
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`fixture engine failed: ${error && error.stack ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
