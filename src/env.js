@@ -1,0 +1,80 @@
+// @ts-check
+/**
+ * Quorum's environment, validated with zod. next.config.mjs imports this module, so a bad environment fails at
+ * start (and at build) with a message naming the variable, not at the first request.
+ * Every variable is documented in the README's configuration table.
+ */
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .transform((value) => value === "true" || value === "1");
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgresql:// connection URL")
+    .optional(),
+  QUORUM_DATA_DIR: z.string().default(".quorum"),
+  QUORUM_EMBEDDED_PG_PORT: positiveInt.default(54329),
+  NEXTAUTH_URL: z.string().url("expected the public URL of the app, e.g. https://quorum.example.org").optional(),
+  NEXTAUTH_SECRET: z.string().min(32, "expected at least 32 random characters").optional(),
+  GITHUB_ID: z.string().optional(),
+  GITHUB_SECRET: z.string().optional(),
+  OIDC_ISSUER: z.string().url("expected the issuer URL of your OpenID Connect provider").optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_NAME: z.string().default("OpenID Connect"),
+  AUTH_DEV_LOGIN: bool.default(false),
+  QUORUM_ADMINS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  EPOCH_MINUTES: positiveInt.default(60),
+  LEASE_MINUTES: positiveInt.default(20),
+  NORM_REQUIRED: z.coerce.number().int().nonnegative().default(3),
+  NORM_WINDOW_H: positiveInt.default(24),
+  SIGNATURE_MAX_SKEW_S: positiveInt.default(300),
+  SCHEDULER_INTERVAL_S: positiveInt.default(30),
+});
+
+/** @typedef {z.infer<typeof envSchema>} Env */
+
+/**
+ * @param {Record<string, string | undefined>} source
+ * @returns {Env}
+ */
+export function parseEnv(source) {
+  // Empty strings count as unset, as in most .env tooling.
+  /** @type {Record<string, string>} */
+  const cleaned = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value !== undefined && value !== "") cleaned[key] = value;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}\nFix these variables (see the README's configuration table).`);
+  }
+  const env = parsed.data;
+  if (Boolean(env.GITHUB_ID) !== Boolean(env.GITHUB_SECRET)) {
+    throw new Error("Invalid environment:\n  GITHUB_ID / GITHUB_SECRET: set both to enable GitHub sign-in, or neither.");
+  }
+  const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+  if (oidc !== 0 && oidc !== 3) {
+    throw new Error(
+      "Invalid environment:\n  OIDC_ISSUER / OIDC_CLIENT_ID / OIDC_CLIENT_SECRET: set all three to enable OpenID Connect, or none.",
+    );
+  }
+  return env;
+}
+
+export const env = parseEnv(process.env);

@@ -1,0 +1,19 @@
+import { leaderboardRouter } from "@/server/api/routers/leaderboard";
+import { modelRouter } from "@/server/api/routers/model";
+import { runnerRouter } from "@/server/api/routers/runner";
+import { taskRouter } from "@/server/api/routers/task";
+import { tokenRouter } from "@/server/api/routers/token";
+import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
+
+export const appRouter = createTRPCRouter({
+  leaderboard: leaderboardRouter,
+  model: modelRouter,
+  runner: runnerRouter,
+  task: taskRouter,
+  token: tokenRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Server-side caller (React Server Components, tests): `createCaller(context)`. */
+export const createCaller = createCallerFactory(appRouter);

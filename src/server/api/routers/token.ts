@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { createTRPCRouter, signedInProcedure } from "@/server/api/trpc";
+import { createToken, listTokens, revokeToken, ZCreateTokenRequestSchema } from "@/server/services/tokens/manage-tokens";
+
+export const tokenRouter = createTRPCRouter({
+  create: signedInProcedure
+    .input(ZCreateTokenRequestSchema)
+    .mutation(({ ctx, input }) => createToken({ db: ctx.db, actor: ctx.user, name: input.name, scopes: input.scopes })),
+  list: signedInProcedure.query(({ ctx }) => listTokens({ db: ctx.db, actorId: ctx.user.id })),
+  revoke: signedInProcedure
+    .input(z.object({ id: z.string().min(1) }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeToken({ db: ctx.db, actorId: ctx.user.id, tokenId: input.id, now: ctx.clock.now() });
+      return { ok: true as const };
+    }),
+});

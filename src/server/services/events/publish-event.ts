@@ -1,0 +1,48 @@
+/**
+ * State changes are appended to the Event table and announced with NOTIFY on the `quorum_events` channel, in the
+ * same transaction as the change: listeners hear of it exactly when it commits. A reconnecting client resumes from
+ * the last event id it saw (see the live-updates subscription).
+ */
+import { Prisma } from "@/generated/prisma/client";
+
+export const EVENTS_CHANNEL = "quorum_events";
+
+export type EventKind =
+  | "task.created"
+  | "task.claimed"
+  | "task.released"
+  | "task.expired"
+  | "task.failed"
+  | "result.submitted"
+  | "task.accepted"
+  | "task.disputed"
+  | "model.registered";
+
+export interface EventInput {
+  kind: EventKind;
+  taskId?: string | null;
+  modelId?: string | null;
+  payload?: Record<string, unknown>;
+}
+
+/** Anything that can run raw SQL: the client or an interactive transaction. */
+export interface RawSql {
+  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Prisma.PrismaPromise<T>;
+}
+
+/** Appends events and notifies listeners, in one statement. Call inside the transaction that made the change. */
+export async function publishEvents(tx: RawSql, events: EventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(
+    (event) =>
+      Prisma.sql`(${event.kind}, ${event.taskId ?? null}, ${event.modelId ?? null}, ${JSON.stringify(event.payload ?? {})}::jsonb)`,
+  );
+  await tx.$queryRaw`
+    WITH inserted AS (
+      INSERT INTO "Event" (kind, "taskId", "modelId", payload)
+      VALUES ${Prisma.join(rows)}
+      RETURNING id, kind, "taskId", "modelId"
+    )
+    SELECT pg_notify(${EVENTS_CHANNEL}, json_build_object('id', id::text, 'kind', kind, 'taskId', "taskId", 'modelId', "modelId")::text)
+    FROM inserted`;
+}

@@ -1,0 +1,177 @@
+/**
+ * The leaderboard: per model x benchmark aggregates (kept current in the transaction that accepts a task), an
+ * overall score across benchmarks with its interval, and ranks with ties where intervals overlap:
+ * rank = 1 + the number of models whose lower bound is above this model's upper bound.
+ */
+import type { Db } from "@/server/db";
+
+export interface MetricSummary {
+  mean: number;
+  n: number;
+  stderr: number;
+  lo: number;
+  hi: number;
+}
+
+export interface LeaderboardBenchmark {
+  id: string;
+  name: string;
+  primaryMetric: string;
+  metrics: string[];
+}
+
+export interface LeaderboardEntry {
+  modelId: string;
+  repo: string;
+  revision: string;
+  weightType: "ORIGINAL" | "ADAPTER" | "DELTA";
+  precision: string;
+  baseModel: string | null;
+  submitter: string;
+  createdAt: Date;
+  /** benchmark id -> metric name -> summary */
+  scores: Record<string, Record<string, MetricSummary>>;
+  acceptedTasks: Record<string, number>;
+  overall: MetricSummary | null;
+  rank: number | null;
+  updatedAt: Date | null;
+  pendingTasks: number;
+  disputedTasks: number;
+}
+
+export interface Leaderboard {
+  benchmarks: LeaderboardBenchmark[];
+  entries: LeaderboardEntry[];
+  generatedAt: Date;
+}
+
+export interface BenchmarkMeta {
+  id: string;
+  name: string;
+  primaryMetric: string;
+  metrics: string[];
+}
+
+/**
+ * Overall = the mean of each benchmark's primary metric. Its interval averages the benchmarks' bounds: that is the
+ * interval of the mean if the benchmarks' errors were perfectly correlated, so it is conservative (never narrower
+ * than the truth), and it keeps Wilson's asymmetric bounds meaningful near 0 and 1.
+ * Models without a score on every benchmark get no overall score (and no rank).
+ */
+export function overallScore(primaries: MetricSummary[], benchmarkCount: number): MetricSummary | null {
+  if (benchmarkCount === 0 || primaries.length !== benchmarkCount) return null;
+  const average = (pick: (p: MetricSummary) => number) =>
+    primaries.reduce((sum, p) => sum + pick(p), 0) / benchmarkCount;
+  return {
+    mean: average((p) => p.mean),
+    n: primaries.reduce((sum, p) => sum + p.n, 0),
+    stderr: Math.sqrt(primaries.reduce((sum, p) => sum + p.stderr ** 2, 0)) / benchmarkCount,
+    lo: average((p) => p.lo),
+    hi: average((p) => p.hi),
+  };
+}
+
+/** rank = 1 + number of others whose lower bound lies above this upper bound (ties where intervals overlap). */
+export function rankWithTies<T>(items: T[], interval: (item: T) => { lo: number; hi: number } | null): (number | null)[] {
+  const los = items
+    .map(interval)
+    .filter((value): value is { lo: number; hi: number } => value !== null)
+    .map((value) => value.lo)
+    .sort((a, b) => a - b);
+  return items.map((item) => {
+    const own = interval(item);
+    if (!own) return null;
+    // count of lower bounds strictly above own.hi
+    let low = 0;
+    let high = los.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (los[mid]! <= own.hi) low = mid + 1;
+      else high = mid;
+    }
+    return 1 + (los.length - low);
+  });
+}
+
+export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMeta[] }): Promise<Leaderboard> {
+  const { db, benchmarks } = options;
+  const [models, rows, taskCounts] = await Promise.all([
+    db.model.findMany({
+      where: { status: "ACTIVE" },
+      select: {
+        id: true,
+        repo: true,
+        revision: true,
+        weightType: true,
+        precision: true,
+        baseModel: true,
+        createdAt: true,
+        submitter: { select: { name: true } },
+      },
+    }),
+    db.leaderboardRow.findMany(),
+    db.task.groupBy({
+      by: ["modelId", "status"],
+      where: { status: { in: ["QUEUED", "RUNNING", "VALIDATING", "DISPUTED"] } },
+      _count: { _all: true },
+    }),
+  ]);
+  const rowsByModel = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const list = rowsByModel.get(row.modelId) ?? [];
+    list.push(row);
+    rowsByModel.set(row.modelId, list);
+  }
+  const counts = new Map<string, { pending: number; disputed: number }>();
+  for (const count of taskCounts) {
+    const entry = counts.get(count.modelId) ?? { pending: 0, disputed: 0 };
+    if (count.status === "DISPUTED") entry.disputed += count._count._all;
+    else entry.pending += count._count._all;
+    counts.set(count.modelId, entry);
+  }
+  const byId = new Map(benchmarks.map((benchmark) => [benchmark.id, benchmark]));
+
+  const entries: LeaderboardEntry[] = models.map((model) => {
+    const scores: LeaderboardEntry["scores"] = {};
+    const acceptedTasks: Record<string, number> = {};
+    const primaries: MetricSummary[] = [];
+    let updatedAt: Date | null = null;
+    for (const row of rowsByModel.get(model.id) ?? []) {
+      const benchmark = byId.get(row.benchmarkId);
+      if (!benchmark) continue;
+      const metrics = row.metrics as unknown as Record<string, MetricSummary>;
+      scores[row.benchmarkId] = metrics;
+      acceptedTasks[row.benchmarkId] = row.acceptedTasks;
+      const primary = metrics[benchmark.primaryMetric];
+      if (primary) primaries.push(primary);
+      if (!updatedAt || row.updatedAt > updatedAt) updatedAt = row.updatedAt;
+    }
+    const count = counts.get(model.id) ?? { pending: 0, disputed: 0 };
+    return {
+      modelId: model.id,
+      repo: model.repo,
+      revision: model.revision,
+      weightType: model.weightType,
+      precision: model.precision,
+      baseModel: model.baseModel,
+      submitter: model.submitter.name,
+      createdAt: model.createdAt,
+      scores,
+      acceptedTasks,
+      overall: overallScore(primaries, benchmarks.length),
+      rank: null,
+      updatedAt,
+      pendingTasks: count.pending,
+      disputedTasks: count.disputed,
+    };
+  });
+  const ranks = rankWithTies(entries, (entry) => entry.overall);
+  entries.forEach((entry, index) => (entry.rank = ranks[index] ?? null));
+  entries.sort(
+    (a, b) =>
+      (b.overall?.mean ?? -1) - (a.overall?.mean ?? -1) ||
+      (a.updatedAt ? 0 : 1) - (b.updatedAt ? 0 : 1) ||
+      a.repo.localeCompare(b.repo),
+  );
+  return { benchmarks, entries, generatedAt: new Date() };
+}

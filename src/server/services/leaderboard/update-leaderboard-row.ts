@@ -1,0 +1,49 @@
+/**
+ * Recomputes one model x benchmark leaderboard row from every accepted task: the per-item scores of each task's
+ * accepted result are pooled, and each metric gets its mean, n, standard error and 95% interval from the shared
+ * benchmark module. Runs inside the transaction that accepts a task, so the board never lags the decision.
+ */
+import type { Prisma } from "@/generated/prisma/client";
+import { aggregate } from "@/lib/benchmarks/aggregate";
+import { getBenchmark } from "@/lib/benchmarks/registry";
+
+interface StoredRecord {
+  item: string;
+  scores: Record<string, number>;
+}
+
+export async function updateLeaderboardRow(
+  tx: Prisma.TransactionClient,
+  modelId: string,
+  benchmarkId: string,
+): Promise<void> {
+  const definition = getBenchmark(benchmarkId);
+  const tasks = await tx.task.findMany({
+    where: { modelId, benchmarkId, status: "ACCEPTED", acceptedResultId: { not: null } },
+    select: { acceptedResultId: true },
+  });
+  const results = await tx.result.findMany({
+    where: { id: { in: tasks.map((task) => task.acceptedResultId!) } },
+    select: { records: true },
+  });
+  const records = results.flatMap((result) => result.records as unknown as StoredRecord[]);
+  const metrics: Record<string, { mean: number; n: number; stderr: number; lo: number; hi: number }> = {};
+  for (const metric of definition.metrics) {
+    const values = records.map((record) => record.scores[metric.name]).filter((v): v is number => v !== undefined);
+    metrics[metric.name] = aggregate(values, metric.kind);
+  }
+  const primary = metrics[definition.primaryMetric]!;
+  const data = {
+    metrics,
+    mean: primary.mean,
+    n: primary.n,
+    lo: primary.lo,
+    hi: primary.hi,
+    acceptedTasks: tasks.length,
+  };
+  await tx.leaderboardRow.upsert({
+    where: { modelId_benchmarkId: { modelId, benchmarkId } },
+    create: { modelId, benchmarkId, ...data },
+    update: data,
+  });
+}

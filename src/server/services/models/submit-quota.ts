@@ -1,0 +1,59 @@
+/**
+ * Earn your submit: registering a model takes NORM_REQUIRED results by the user's runners that consensus judged
+ * valid within the last NORM_WINDOW_H hours. Admins are exempt.
+ *
+ * Cold start: the rule is waived while fewer than NORM_REQUIRED tasks are claimable by the user — tasks with an
+ * open slot, of a model the user did not submit, that none of the user's runners holds. In a new community there
+ * is nothing to evaluate yet, so nobody could ever earn a submit; once there is enough work for the user's
+ * runners, the rule applies.
+ */
+import type { Db } from "@/server/db";
+
+export interface SubmitQuota {
+  required: number;
+  windowHours: number;
+  earned: number;
+  claimable: number;
+  isExempt: boolean;
+  isColdStart: boolean;
+  canSubmit: boolean;
+  /** How many more valid evaluations are needed (0 when the user can submit). */
+  remaining: number;
+}
+
+export async function getSubmitQuota(options: {
+  db: Db;
+  userId: string;
+  role: "USER" | "ADMIN";
+  now: Date;
+  required: number;
+  windowHours: number;
+}): Promise<SubmitQuota> {
+  const { db, userId, now, required, windowHours } = options;
+  const since = new Date(now.getTime() - windowHours * 3_600_000);
+  const [earned, claimableRows] = await Promise.all([
+    db.result.count({ where: { verdict: "VALID", createdAt: { gte: since }, runner: { ownerId: userId } } }),
+    db.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) AS count FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
+      WHERE t.status IN ('QUEUED', 'RUNNING', 'VALIDATING', 'DISPUTED') AND m.status = 'ACTIVE'
+        AND m."submitterId" <> ${userId}
+        AND NOT EXISTS (SELECT 1 FROM "Assignment" a WHERE a."taskId" = t.id AND a."ownerId" = ${userId}
+                        AND a.status IN ('ACTIVE', 'SUBMITTED'))
+        AND (SELECT count(*) FROM "Assignment" a WHERE a."taskId" = t.id AND a.status IN ('ACTIVE', 'SUBMITTED'))
+            < t."targetResults"`,
+  ]);
+  const claimable = Number(claimableRows[0]?.count ?? 0);
+  const isExempt = options.role === "ADMIN";
+  const isColdStart = claimable < required;
+  const canSubmit = isExempt || isColdStart || earned >= required;
+  return {
+    required,
+    windowHours,
+    earned,
+    claimable,
+    isExempt,
+    isColdStart,
+    canSubmit,
+    remaining: canSubmit ? 0 : required - earned,
+  };
+}

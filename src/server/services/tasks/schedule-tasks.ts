@@ -1,0 +1,79 @@
+/**
+ * The scheduler: each epoch, one task per active model x active benchmark, with the items the shared sampler
+ * picks for that epoch (the same items for every model, so scores of one epoch are comparable).
+ *
+ * - Idempotent: the unique (model, benchmark, epoch) constraint makes a second run a no-op.
+ * - One scheduler acts at a time across app instances: a transaction-scoped PostgreSQL advisory lock.
+ * - No backlog: a model x benchmark whose previous task was never claimed gets no new task until it is, so an idle
+ *   community does not pile up thousands of stale tasks; the sampler simply moves on to later epochs' items.
+ */
+import { Prisma } from "@/generated/prisma/client";
+import { getBenchmark } from "@/lib/benchmarks/registry";
+import { sampleItems } from "@/lib/benchmarks/sampling";
+import type { Db } from "@/server/db";
+import { publishEvents } from "@/server/services/events/publish-event";
+import { epochOf } from "@/server/services/tasks/epochs";
+
+const SCHEDULER_LOCK = 0x71756f72; // "quor"
+
+export interface ScheduleOptions {
+  db: Db;
+  now: Date;
+  epochMinutes: number;
+  /** Only these models (a newly registered one); all active models when omitted. */
+  modelIds?: string[];
+}
+
+export interface ScheduleResult {
+  epoch: number;
+  created: number;
+  /** True when another instance holds the scheduler lock (nothing was done). */
+  skipped: boolean;
+}
+
+export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleResult> {
+  const { db, now, epochMinutes } = options;
+  const epoch = epochOf(now, epochMinutes);
+  const benchmarks = await db.benchmark.findMany({ where: { isActive: true } });
+  return db.$transaction(
+    async (tx) => {
+      if (!options.modelIds) {
+        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SCHEDULER_LOCK}) AS locked`;
+        if (!lock?.locked) return { epoch, created: 0, skipped: true };
+      }
+      let created = 0;
+      for (const benchmark of benchmarks) {
+        const itemIds = sampleItems(getBenchmark(benchmark.id), epoch, benchmark.itemsPerTask);
+        const modelFilter = options.modelIds ? Prisma.sql`AND m.id IN (${Prisma.join(options.modelIds)})` : Prisma.empty;
+        const rows = await tx.$queryRaw<{ id: string; modelId: string }[]>`
+          INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults",
+                              "maxResults", tolerance, "createdAt", "updatedAt")
+          SELECT 't' || replace(gen_random_uuid()::text, '-', ''), m.id, ${benchmark.id}, ${epoch}, ${itemIds}::text[],
+                 'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.tolerance},
+                 ${now}, ${now}
+          FROM "Model" m
+          WHERE m.status = 'ACTIVE' ${modelFilter}
+            AND NOT EXISTS (
+              SELECT 1 FROM "Task" q
+              WHERE q."modelId" = m.id AND q."benchmarkId" = ${benchmark.id} AND q.status = 'QUEUED'
+            )
+          ON CONFLICT ("modelId", "benchmarkId", epoch) DO NOTHING
+          RETURNING id, "modelId"`;
+        created += rows.length;
+        if (rows.length > 0) {
+          // One summary event per run: a busy epoch creates thousands of tasks, and clients only need to refresh.
+          await publishEvents(tx, [
+            {
+              kind: "task.created",
+              taskId: rows.length === 1 ? rows[0]!.id : null,
+              modelId: options.modelIds?.length === 1 ? options.modelIds[0] : null,
+              payload: { epoch, benchmark: benchmark.id, count: rows.length },
+            },
+          ]);
+        }
+      }
+      return { epoch, created, skipped: false };
+    },
+    { timeout: 60_000 },
+  );
+}
