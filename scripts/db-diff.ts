@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { MIGRATION_LOCK_TOML, runEngineDiff } from "../src/server/db/schema-diff";
+import { MIGRATION_LOCK_TOML, migrationWarnings, renderMigrationFile, runEngineDiff } from "../src/server/db/schema-diff";
 
 const root = path.resolve(import.meta.dirname, "..");
 const schemaPath = path.join(root, "prisma", "schema.prisma");
@@ -68,10 +68,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const dir = path.join(migrationsDir, folder);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "migration.sql"), sql, "utf8");
+  await writeFile(path.join(dir, "migration.sql"), renderMigrationFile(sql), "utf8");
   const lockPath = path.join(migrationsDir, "migration_lock.toml");
   if (!existsSync(lockPath)) await writeFile(lockPath, MIGRATION_LOCK_TOML, "utf8");
   process.stdout.write(sql);
+  const warnings = migrationWarnings(sql);
+  if (warnings.length > 0) {
+    process.stderr.write(`\n⚠️  Warnings (also written at the top of migration.sql):\n${warnings.map((w) => `  - ${w}\n`).join("")}`);
+  }
   process.stdout.write(`\nWrote ${path.relative(root, path.join(dir, "migration.sql"))} (${seconds}s). Review it, then commit it with the schema change.\n`);
   return 0;
 }

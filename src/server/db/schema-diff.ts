@@ -14,7 +14,8 @@
  * with tsx) and returns once that child has exited; `runEngineDiff` is the in-process part.
  */
 import { spawn } from "node:child_process";
-import { readFile, readdir } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -44,6 +45,72 @@ export function normaliseScript(script: string | null | undefined): string {
   const trimmed = (script ?? "").trim();
   if (trimmed === "" || trimmed === EMPTY_MIGRATION) return "";
   return `${trimmed}\n`;
+}
+
+/**
+ * Data-loss and may-fail warnings for a generated script, worded like the ones `prisma migrate dev` puts at the top
+ * of migration.sql. The wasm engine's `diff` command does not compute them, so they are read off the SQL it emits
+ * (one statement per engine step; ALTER TABLE steps list their clauses separated by ",\n").
+ */
+export function migrationWarnings(sql: string): string[] {
+  const warnings: string[] = [];
+  const created = new Set<string>();
+  const name = (quoted: string) => quoted.replace(/^(?:"[^"]+"\.)?"([^"]+)"$/, "$1");
+  const statements = sql
+    .split(/;\s*\n/)
+    .map((st) => st.replace(/^\s*(?:--[^\n]*\n\s*)*/, "").trim())
+    .filter(Boolean);
+  for (const st of statements) {
+    let m: RegExpMatchArray | null;
+    if ((m = /^CREATE TABLE ((?:"[^"]+"\.)?"[^"]+")/.exec(st))) {
+      created.add(name(m[1]!));
+    } else if ((m = /^DROP TABLE ((?:"[^"]+"\.)?"[^"]+")/.exec(st))) {
+      warnings.push(`You are about to drop the \`${name(m[1]!)}\` table. If the table is not empty, all the data it contains will be lost.`);
+    } else if ((m = /^DROP TYPE ((?:"[^"]+"\.)?"[^"]+")/.exec(st))) {
+      if (!name(m[1]!).endsWith("_old")) warnings.push(`The \`${name(m[1]!)}\` enum will be dropped.`);
+    } else if ((m = /^CREATE TYPE ((?:"[^"]+"\.)?"([^"]+)_new")/.exec(st))) {
+      warnings.push(
+        `The enum \`${m[2]!}\` is recreated with a different set of values. If a removed value is still used in the database, this will fail.`,
+      );
+    } else if ((m = /^CREATE UNIQUE INDEX "[^"]+" ON ((?:"[^"]+"\.)?"[^"]+")\(([^)]*)\)/.exec(st))) {
+      const table = name(m[1]!);
+      if (!created.has(table)) {
+        warnings.push(
+          `A unique constraint covering the columns \`[${m[2]!.replace(/"/g, "")}]\` on the table \`${table}\` will be added. If there are existing duplicate values, this will fail.`,
+        );
+      }
+    } else if ((m = /^ALTER TABLE ((?:"[^"]+"\.)?"[^"]+") ([\s\S]*)$/.exec(st))) {
+      const table = name(m[1]!);
+      for (const clause of m[2]!.split(/,\s*\n/).map((c) => c.trim())) {
+        let c: RegExpMatchArray | null;
+        if ((c = /^DROP COLUMN "([^"]+)"/.exec(clause))) {
+          warnings.push(`You are about to drop the column \`${c[1]!}\` on the \`${table}\` table. All the data in the column will be lost.`);
+        } else if ((c = /^ADD COLUMN\s+"([^"]+)" .*\bNOT NULL\b/.exec(clause)) && !/\bDEFAULT\b/.test(clause)) {
+          if (!/SERIAL\b/.test(clause)) {
+            warnings.push(
+              `Added the required column \`${c[1]!}\` to the \`${table}\` table without a default value. This is not possible if the table is not empty.`,
+            );
+          }
+        } else if ((c = /^ALTER COLUMN "([^"]+)" SET DATA TYPE (.*)$/.exec(clause))) {
+          warnings.push(
+            `The column \`${c[1]!}\` on the \`${table}\` table changes type to ${c[2]!.replace(/ USING .*$/, "")}. Existing values must convert, or the migration fails.`,
+          );
+        } else if ((c = /^ALTER COLUMN "([^"]+)" SET NOT NULL/.exec(clause))) {
+          warnings.push(
+            `Made the column \`${c[1]!}\` on table \`${table}\` required. If it contains NULL values, the migration will fail.`,
+          );
+        }
+      }
+    }
+  }
+  return warnings;
+}
+
+/** The migration.sql text: the script, preceded by Prisma's warnings header when there are any. */
+export function renderMigrationFile(sql: string): string {
+  const warnings = migrationWarnings(sql);
+  if (warnings.length === 0) return sql;
+  return `/*\n  Warnings:\n\n${warnings.map((w) => `  - ${w}\n`).join("")}\n*/\n${sql}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -164,13 +231,52 @@ async function loadEngineClass(): Promise<EngineModule["SchemaEngine"]> {
 
 type PGliteLike = import("@electric-sql/pglite").PGlite;
 
+/*
+ * initdb inside PGlite takes seconds; loading a freshly initialised data directory takes well under one. The first
+ * run saves such a pristine data directory (a tar, about 40 MB) under node_modules/.cache, keyed by the PGlite
+ * version, and later runs start from it. Delete the file at will; it is rebuilt on the next run.
+ */
+function templatePath(): string {
+  const require = createRequire(import.meta.url);
+  const pkgDir = path.dirname(require.resolve("@electric-sql/pglite")).replace(/[\\/]dist$/, "");
+  let version = "unknown";
+  try {
+    version = (JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    // keep "unknown"
+  }
+  const cacheDir = process.env.QUORUM_PGLITE_CACHE_DIR ?? path.resolve(path.dirname(thisFile), "../../../node_modules/.cache/quorum");
+  return path.join(cacheDir, `pglite-${version}-initdb.tar`);
+}
+
+async function readTemplate(): Promise<Buffer | undefined> {
+  return await readFile(templatePath()).catch(() => undefined);
+}
+
+async function writeTemplate(db: PGliteLike): Promise<void> {
+  try {
+    const target = templatePath();
+    await mkdir(path.dirname(target), { recursive: true });
+    const dump = await db.dumpDataDir("none");
+    const tmp = `${target}.${process.pid}.tmp`;
+    await writeFile(tmp, Buffer.from(await dump.arrayBuffer()));
+    await rename(tmp, target); // atomic: concurrent runs never read a half-written template
+  } catch {
+    // The cache is only an optimisation.
+  }
+}
+
 /**
  * A migration-aware driver adapter factory on in-memory PGlite databases.
- * pglite-prisma-adapter's executeScript starts `exec` without awaiting it, so a failing migration would be reported
- * as applied (and its error would surface later as an unhandled rejection). We await it and hand the engine a
- * DriverAdapterError, so the engine reports "Migration `X` failed to apply cleanly to the shadow database".
+ *
+ * - pglite-prisma-adapter's executeScript starts `exec` without awaiting it, so a failing migration would be
+ *   reported as applied (its error surfacing later as an unhandled rejection, or never). We await it and hand the
+ *   engine a DriverAdapterError, so the engine reports "Migration `X` failed to apply cleanly to the shadow database".
+ * - Starting a PGlite (initdb in wasm) is the slow part (seconds). For a diff the engine only reads the server
+ *   version on the "main" connection, so the first shadow database reuses that same pristine instance unless
+ *   something was written through the main connection; further shadow databases are fresh instances.
  */
-async function createPGliteFactory() {
+async function createPGliteFactory(trace: (what: string) => void) {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const { DriverAdapterError } = await import("@prisma/driver-adapter-utils");
@@ -178,14 +284,32 @@ async function createPGliteFactory() {
   type SqlMigrationAwareDriverAdapterFactory = import("@prisma/driver-adapter-utils").SqlMigrationAwareDriverAdapterFactory;
 
   const databases: PGliteLike[] = [];
-  const open = async (): Promise<SqlDriverAdapter> => {
-    const db = new PGlite();
+  const start = async (): Promise<PGliteLike> => {
+    const template = await readTemplate();
+    let db = new PGlite(template ? { loadDataDir: new Blob([new Uint8Array(template)]) } : {});
     databases.push(db);
-    await db.waitReady;
+    try {
+      await db.waitReady;
+    } catch (e) {
+      if (!template) throw e;
+      // A damaged template: forget it and run initdb.
+      await rm(templatePath(), { force: true });
+      db = new PGlite();
+      databases.push(db);
+      await db.waitReady;
+    }
+    trace(template ? "PGlite started from the cached data directory" : "PGlite initdb done");
+    if (!template) await writeTemplate(db);
+    return db;
+  };
+
+  const adapterOn = async (db: PGliteLike, onWrite?: () => void): Promise<SqlDriverAdapter> => {
     const adapter = await new PrismaPGlite(db).connect();
     adapter.executeScript = async (script: string) => {
+      onWrite?.();
       try {
         await db.exec(script);
+        trace(`script applied (${script.length} chars)`);
       } catch (e) {
         const err = e as { code?: string; message?: string; severity?: string; detail?: string; hint?: string; position?: string };
         if (typeof err.code === "string" && typeof err.message === "string") {
@@ -202,14 +326,30 @@ async function createPGliteFactory() {
         throw e;
       }
     };
+    if (onWrite) {
+      const { executeRaw, startTransaction } = adapter;
+      adapter.executeRaw = (query) => (onWrite(), executeRaw.call(adapter, query));
+      adapter.startTransaction = (level) => (onWrite(), startTransaction.call(adapter, level));
+    }
     return adapter;
   };
 
+  let main: PGliteLike | undefined;
+  let mainReusable = true;
   const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: "postgres",
     adapterName: "quorum-pglite-offline",
-    connect: open,
-    connectToShadowDb: open,
+    connect: async () => {
+      main ??= await start();
+      return await adapterOn(main, () => (mainReusable = false));
+    },
+    connectToShadowDb: async () => {
+      if (main && mainReusable) {
+        mainReusable = false;
+        return await adapterOn(main);
+      }
+      return await adapterOn(await start());
+    },
   };
   const close = async () => {
     await Promise.allSettled(databases.map((db) => db.close()));
@@ -221,17 +361,26 @@ async function createPGliteFactory() {
 export async function runEngineDiff(input: DiffInput): Promise<string> {
   const schemaPath = path.resolve(input.schemaPath);
   const migrationsDir = path.resolve(input.migrationsDir);
+  const started = Date.now();
+  const trace = process.env.QUORUM_DIFF_DEBUG
+    ? (what: string) => process.stderr.write(`[schema-diff] ${what} +${Date.now() - started}ms\n`)
+    : () => {};
   const schema = await readFile(schemaPath, "utf8");
   const migrationsList = await listMigrations(migrationsDir);
 
   const { bindMigrationAwareSqlAdapterFactory } = await import("@prisma/driver-adapter-utils");
   const SchemaEngineClass = await loadEngineClass();
-  const { factory, close } = await createPGliteFactory();
+  trace("engine loaded");
+  const { factory, close } = await createPGliteFactory(trace);
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   const debugLines: string[] = [];
   let engine: SchemaEngine | undefined;
   try {
     engine = await SchemaEngineClass.new({ datamodels: [[schemaPath, schema]] }, (line: string) => debugLines.push(line), adapter);
+    trace("engine started");
+    // What `prisma migrate diff --from-migrations <dir> --to-schema <schema> --script` runs. (`createMigration`, the
+    // engine command behind `migrate dev`, refuses here: the wasm engine wants a shadow database configured
+    // through Prisma's config for it.)
     const result = await engine.diff({
       from: { tag: "migrations", ...migrationsList },
       to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
@@ -239,6 +388,9 @@ export async function runEngineDiff(input: DiffInput): Promise<string> {
       exitCode: null,
       filters: { externalTables: [], externalEnums: [] },
     });
+    trace("diff done");
+    return normaliseScript(result.stdout);
+    trace("diff done");
     return normaliseScript(result.stdout);
   } catch (e) {
     throw new SchemaDiffError(describeEngineError(e, adapter.errorRegistry));
@@ -249,6 +401,7 @@ export async function runEngineDiff(input: DiffInput): Promise<string> {
       // already freed / poisoned after a panic
     }
     await close();
+    trace("closed");
   }
 }
 
