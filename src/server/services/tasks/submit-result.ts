@@ -9,7 +9,7 @@
 import type { Prisma } from "@/generated/prisma/client";
 import { BenchmarkInputError } from "@/lib/benchmarks/errors";
 import { getBenchmark } from "@/lib/benchmarks/registry";
-import { scoreOutputs } from "@/lib/benchmarks/scoring";
+import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
 import type { TSubmitResultRequest } from "@/lib/protocol/runner-api";
 import { verifyPayload } from "@/lib/protocol/signing";
 import type { Db } from "@/server/db";

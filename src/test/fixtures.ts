@@ -1,0 +1,116 @@
+/**
+ * Helpers for integration tests: users, API tokens, registered runners with real ed25519 keys, and callers that go
+ * through the real tRPC procedures (context built from an Authorization header, exactly as over HTTP).
+ */
+import { getBenchmark } from "@/lib/benchmarks/registry";
+import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
+import type { TClaim, TItemOutput, TSubmitResultRequest, TTokenScope } from "@/lib/protocol/runner-api";
+import { generateRunnerKeyPair, signPayload, type RunnerKeyPair } from "@/lib/protocol/signing";
+import { createCaller } from "@/server/api/root";
+import { createTRPCContext, type Clock } from "@/server/api/trpc";
+import type { SessionUser } from "@/server/auth/users";
+import type { Db } from "@/server/db";
+import { createToken } from "@/server/services/tokens/manage-tokens";
+
+export class TestClock implements Clock {
+  constructor(private current = new Date("2026-06-01T12:00:00Z")) {}
+  now = () => new Date(this.current);
+  advanceMinutes(minutes: number): void {
+    this.current = new Date(this.current.getTime() + minutes * 60_000);
+  }
+}
+
+let userCounter = 0;
+
+export async function createUser(db: Db, name?: string, role: "USER" | "ADMIN" = "USER"): Promise<SessionUser> {
+  const userName = name ?? `user-${++userCounter}-${Math.random().toString(36).slice(2, 6)}`;
+  const user = await db.user.create({
+    data: { name: userName, role, accounts: { create: { provider: "dev", providerAccountId: userName } } },
+  });
+  return { id: user.id, name: user.name, role: user.role, image: null };
+}
+
+export type Caller = ReturnType<typeof createCaller>;
+
+export async function tokenCaller(db: Db, token: string, clock: Clock): Promise<Caller> {
+  const headers = new Headers({ authorization: `Bearer ${token}` });
+  return createCaller(await createTRPCContext({ db, headers, getUser: async () => null, clock }));
+}
+
+export async function userCaller(db: Db, user: SessionUser | null, clock: Clock): Promise<Caller> {
+  return createCaller(await createTRPCContext({ db, headers: new Headers(), getUser: async () => user, clock }));
+}
+
+export interface TestRunner {
+  user: SessionUser;
+  runnerId: string;
+  name: string;
+  keys: RunnerKeyPair;
+  token: string;
+  caller: Caller;
+}
+
+export async function createRunner(
+  db: Db,
+  user: SessionUser,
+  clock: Clock,
+  options: { name?: string; scopes?: TTokenScope[] } = {},
+): Promise<TestRunner> {
+  const { token } = await createToken({
+    db,
+    actor: user,
+    name: "test",
+    scopes: options.scopes ?? ["task:pull", "task:submit"],
+  });
+  const caller = await tokenCaller(db, token, clock);
+  const keys = generateRunnerKeyPair();
+  const name = options.name ?? `runner-${Math.random().toString(36).slice(2, 8)}`;
+  const registered = await caller.runner.register({ name, publicKey: keys.publicKey, gpu: "Test GPU" });
+  return { user, runnerId: registered.runnerId, name, keys, token, caller };
+}
+
+/**
+ * Outputs a model would produce: `correct` decides, per item, whether it answers with the reference answer
+ * (from the benchmark's gold answers) or a wrong one. This stands in for an inference engine.
+ */
+export function fakeOutputs(benchmarkKey: string, itemIds: string[], correct: (item: string, index: number) => boolean): TItemOutput[] {
+  const definition = getBenchmark(benchmarkKey);
+  return itemIds.map((item, index) => {
+    const gold = definition.goldAnswer(item);
+    const isCorrect = correct(item, index);
+    if (gold.kind === "generate_until") {
+      return { item, output: ` The answer is computed step by step.\n#### ${isCorrect ? gold.answer : "-12345"}` };
+    }
+    const mc1Count = definition.buildItemRequests(item).filter((request) => request.id.startsWith(`${item}/mc1/`)).length;
+    const wrongChoice = (gold.mc1Correct + 1) % mc1Count;
+    const mc1 = Array.from({ length: mc1Count }, (_, i) => (i === (isCorrect ? gold.mc1Correct : wrongChoice) ? -1 : -5));
+    const mc2 = gold.mc2Labels.map((label) => ((label === 1) === isCorrect ? -1 : -6));
+    return { item, loglikelihoods: { mc1, mc2 } };
+  });
+}
+
+export function signedSubmission(
+  runner: TestRunner,
+  claim: TClaim,
+  outputs: TItemOutput[],
+  options: { signedAt?: Date; claimedScore?: Record<string, number>; outputsSha256?: string } = {},
+): TSubmitResultRequest {
+  const definition = getBenchmark(claim.task.benchmark.key);
+  const scored = scoreOutputs(definition, null, outputs);
+  const payload = {
+    assignmentId: claim.assignmentId,
+    taskId: claim.task.id,
+    runnerId: runner.runnerId,
+    claimToken: claim.claimToken,
+    signedAt: (options.signedAt ?? new Date()).toISOString(),
+    benchmark: claim.task.benchmark.key,
+    outputs,
+    outputsSha256: options.outputsSha256 ?? scored.outputsSha256,
+    claimedScore: options.claimedScore ?? scored.metrics,
+    engine: { name: "test-double", version: "1", imageDigest: "sha256:test" },
+    gpu: "Test GPU",
+    runtimeSeconds: 1.5,
+    energyKwh: null,
+  };
+  return { payload, signature: signPayload(payload, runner.keys.privateKeyPem) };
+}
