@@ -1,0 +1,133 @@
+/**
+ * Scores a task's raw outputs: the one function the runner (on what its engine produced) and the server (on every
+ * submission, never trusting the runner's claimed score) both call. Also the per-item records and their canonical
+ * (RFC 8785) serialisation, whose sha256 both sides compute and compare.
+ */
+import type { z } from "zod";
+import { canonicalJson } from "@/lib/protocol/signing";
+import { ZItemOutputSchema, type TItemOutput } from "@/lib/protocol/runner-api";
+import type { BenchmarkDefinition } from "./benchmark-definition";
+import { checkItemIds } from "./build-requests";
+import { BenchmarkInputError } from "./errors";
+import { sha256Hex } from "./sha256";
+
+export interface ItemRecord {
+  item: string;
+  /** sha256 of the item's prompt (gsm8k) or shared context (truthfulqa), as BenchmarkDefinition.promptOf gives it. */
+  promptSha256: string;
+  /** The raw generated text, exactly as submitted (before the stop-sequence cut). */
+  output?: string;
+  /** The submitted log-likelihoods, in the data file's choice order. */
+  loglikelihoods?: Record<string, number[]>;
+  /** What the filters extracted (gsm8k: strict-match, flexible-extract; truthfulqa: index of the top choice). */
+  extracted: Record<string, string>;
+  scores: Record<string, number>;
+}
+
+export interface ScoredOutputs {
+  /** In `itemIds` order when item ids were given, else in input order. */
+  records: ItemRecord[];
+  /** Mean of each metric over the records. */
+  metrics: Record<string, number>;
+  /** canonicalRecordsSha256(records). */
+  outputsSha256: string;
+}
+
+const promptHashes = new Map<string, string>();
+
+function promptSha256(def: BenchmarkDefinition, item: string): string {
+  const cacheKey = `${def.key} ${item}`;
+  let hash = promptHashes.get(cacheKey);
+  if (hash === undefined) {
+    hash = sha256Hex(def.promptOf(item));
+    promptHashes.set(cacheKey, hash);
+  }
+  return hash;
+}
+
+/** sha256 of the canonical JSON (RFC 8785) of the records: identical on runner and server. */
+export function canonicalRecordsSha256(records: readonly ItemRecord[]): string {
+  return sha256Hex(canonicalJson(records));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
+}
+
+function parseOutput(value: unknown, index: number): TItemOutput {
+  const parsed = ZItemOutputSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const item = typeof value === "object" && value !== null ? (value as { item?: unknown }).item : undefined;
+  const named = typeof item === "string" ? `item ${item}` : `output ${index}`;
+  // The schema is a union; explain the failure of the branch whose key is present ("loglikelihoods" or "output").
+  const keys = typeof value === "object" && value !== null ? Object.keys(value) : [];
+  let issues: readonly z.core.$ZodIssue[] = parsed.error.issues;
+  const union = issues[0];
+  if (union?.code === "invalid_union") issues = union.errors[keys.includes("loglikelihoods") ? 1 : 0] ?? [];
+  const first = issues.find((candidate) => candidate.code !== "unrecognized_keys") ?? issues[0];
+  const detail = first ? ` (${first.path.length > 0 ? `${formatPath(first.path)}: ` : ""}${first.message})` : "";
+  throw new BenchmarkInputError(
+    `${named}: expected {"item": string, "output": string} or {"item": string, "loglikelihoods": {name: number[]}}${detail}`,
+    { item: typeof item === "string" ? item : undefined, index, field: first && first.path.length > 0 ? formatPath(first.path) : undefined },
+  );
+}
+
+/**
+ * Validates and scores outputs. With `itemIds` (a task), the outputs must be exactly those items, once each;
+ * with null (`pnpm score`), any known items, repeats allowed. Throws BenchmarkInputError naming the item
+ * (and `index`, the position in `outputs`).
+ */
+export function scoreOutputs(
+  def: BenchmarkDefinition,
+  itemIds: readonly string[] | null,
+  outputs: readonly unknown[],
+): ScoredOutputs {
+  if (outputs.length === 0) throw new BenchmarkInputError("there are no outputs to score");
+  let order: Map<string, number> | null = null;
+  if (itemIds) {
+    checkItemIds(def, itemIds);
+    order = new Map(itemIds.map((item, position) => [item, position]));
+  }
+  const seen = new Set<string>();
+  const records = outputs.map((value, index): ItemRecord => {
+    const output = parseOutput(value, index);
+    const item = output.item;
+    if (order) {
+      if (!order.has(item)) {
+        throw new BenchmarkInputError(`item ${item} is not one of this task's items`, { item, index, field: "item" });
+      }
+      if (seen.has(item)) throw new BenchmarkInputError(`item ${item} appears twice`, { item, index, field: "item" });
+      seen.add(item);
+    }
+    let scored;
+    try {
+      scored = def.scoreItem(output);
+    } catch (error) {
+      if (error instanceof BenchmarkInputError) {
+        throw new BenchmarkInputError(error.message, { item: error.item ?? item, field: error.field, index });
+      }
+      throw error;
+    }
+    const raw = "output" in output ? { output: output.output } : { loglikelihoods: output.loglikelihoods };
+    return { item, promptSha256: promptSha256(def, item), ...raw, ...scored };
+  });
+  if (itemIds) {
+    const missing = itemIds.find((item) => !seen.has(item));
+    if (missing !== undefined) {
+      throw new BenchmarkInputError(`item ${missing} has no output`, { item: missing, field: "item" });
+    }
+    records.sort((a, b) => order!.get(a.item)! - order!.get(b.item)!);
+  }
+  return { records, metrics: meanScores(def, records), outputsSha256: canonicalRecordsSha256(records) };
+}
+
+/** Mean of every metric of the benchmark over the records. */
+export function meanScores(def: BenchmarkDefinition, records: readonly { scores: Record<string, number> }[]): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const metric of def.metrics) {
+    let total = 0;
+    for (const record of records) total += record.scores[metric.name] ?? Number.NaN;
+    metrics[metric.name] = total / records.length;
+  }
+  return metrics;
+}
