@@ -1,0 +1,113 @@
+/**
+ * `pnpm score <benchmark> <file.jsonl>`: scores hand-written or engine-written outputs with exactly the code the
+ * server uses, and prints one JSON object. Bad input exits with code 2 and one line naming the input line.
+ */
+import { readFileSync } from "node:fs";
+import type { TItemOutput } from "@/lib/protocol/runner-api";
+import { aggregate } from "./aggregate";
+import { BenchmarkInputError, DatasetIntegrityError, UnknownBenchmarkError } from "./errors";
+import { resolveBenchmark } from "./registry";
+import { scoreOutputs } from "./score-outputs";
+
+export const USAGE =
+  "usage: pnpm score <benchmark> <file.jsonl>\n" +
+  '  gsm8k lines:         {"item": "test/0", "output": "<raw generated text>"}\n' +
+  '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readFile: (path: string) => string;
+}
+
+export interface ScoreReport {
+  benchmark: string;
+  n: number;
+  metrics: Record<string, { mean: number; ci95: [number, number] }>;
+  items: { item: string; extracted: Record<string, string>; scores: Record<string, number> }[];
+}
+
+class CliInputError extends Error {}
+
+/** Parses the JSONL; remembers each output's line number (blank lines are skipped). */
+function readOutputs(text: string): { outputs: unknown[]; lines: number[] } {
+  const outputs: unknown[] = [];
+  const lines: number[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const content = raw.replace(/\r$/, "");
+    if (content.trim() === "") return;
+    try {
+      outputs.push(JSON.parse(content) as unknown);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliInputError(`line ${index + 1}: not valid JSON (${reason})`);
+    }
+    lines.push(index + 1);
+  });
+  if (outputs.length === 0) throw new CliInputError("the file has no outputs (one JSON object per line expected)");
+  return { outputs, lines };
+}
+
+export function buildScoreReport(benchmark: string, text: string): ScoreReport {
+  const def = resolveBenchmark(benchmark);
+  const { outputs, lines } = readOutputs(text);
+  let scored;
+  try {
+    scored = scoreOutputs(def, null, outputs as TItemOutput[]);
+  } catch (error) {
+    if (error instanceof BenchmarkInputError && error.index !== undefined) {
+      throw new CliInputError(`line ${lines[error.index]}: ${error.message}`);
+    }
+    throw error;
+  }
+  const metrics: ScoreReport["metrics"] = {};
+  for (const metric of def.metrics) {
+    const summary = aggregate(
+      scored.records.map((record) => record.scores[metric.name]!),
+      metric.kind,
+    );
+    metrics[metric.name] = { mean: summary.mean, ci95: [summary.lo, summary.hi] };
+  }
+  return {
+    benchmark: def.key,
+    n: scored.records.length,
+    metrics,
+    items: scored.records.map(({ item, extracted, scores }) => ({ item, extracted, scores })),
+  };
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage). */
+export function runScoreCli(args: readonly string[], io: CliIo): number {
+  if (args.length !== 2 || args.includes("--help") || args.includes("-h")) {
+    io.stderr(`${USAGE}\n`);
+    return 2;
+  }
+  const [benchmark, file] = args as [string, string];
+  try {
+    let text: string;
+    try {
+      text = io.readFile(file);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliInputError(`cannot read ${file}: ${reason}`);
+    }
+    io.stdout(`${JSON.stringify(buildScoreReport(benchmark, text))}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliInputError || error instanceof UnknownBenchmarkError || error instanceof BenchmarkInputError) {
+      io.stderr(`score: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof DatasetIntegrityError) {
+      io.stderr(`score: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export const nodeIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readFile: (path) => readFileSync(path, "utf8"),
+};
