@@ -3,7 +3,7 @@
  * 15+ where that role may CREATE DATABASE); otherwise starts an embedded PostgreSQL in a temporary folder.
  * A template database is migrated and seeded once; each test file clones it (CREATE DATABASE ... TEMPLATE).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -34,6 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.log(`[tests] using the PostgreSQL server at DATABASE_URL (${new URL(adminUrl).host})`);
   } else {
     tempDir = mkdtempSync(path.join(os.tmpdir(), "quorum-test-pg-"));
+    chmodSync(tempDir, 0o755); // as root, PostgreSQL runs as the `postgres` user and must reach its data folder
     embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pg"), port: 55500, findFreePort: true });
     adminUrl = embedded.adminUrl;
     console.log(`[tests] started an embedded PostgreSQL on port ${embedded.port}`);

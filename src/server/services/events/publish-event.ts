@@ -43,6 +43,8 @@ export async function publishEvents(tx: RawSql, events: EventInput[]): Promise<v
       VALUES ${Prisma.join(rows)}
       RETURNING id, kind, "taskId", "modelId"
     )
-    SELECT pg_notify(${EVENTS_CHANNEL}, json_build_object('id', id::text, 'kind', kind, 'taskId', "taskId", 'modelId', "modelId")::text)
-    FROM inserted`;
+    SELECT count(*)::int AS notified FROM (
+      SELECT pg_notify(${EVENTS_CHANNEL}, json_build_object('id', id::text, 'kind', kind, 'taskId', "taskId", 'modelId', "modelId")::text)
+      FROM inserted
+    ) AS notifications`;
 }

@@ -8,7 +8,8 @@ import type { Db } from "@/server/db";
 export interface MetricSummary {
   mean: number;
   n: number;
-  stderr: number;
+  /** null when n < 2 */
+  stderr: number | null;
   lo: number;
   hi: number;
 }
@@ -65,7 +66,9 @@ export function overallScore(primaries: MetricSummary[], benchmarkCount: number)
   return {
     mean: average((p) => p.mean),
     n: primaries.reduce((sum, p) => sum + p.n, 0),
-    stderr: Math.sqrt(primaries.reduce((sum, p) => sum + p.stderr ** 2, 0)) / benchmarkCount,
+    stderr: primaries.some((p) => p.stderr === null)
+      ? null
+      : Math.sqrt(primaries.reduce((sum, p) => sum + (p.stderr ?? 0) ** 2, 0)) / benchmarkCount,
     lo: average((p) => p.lo),
     hi: average((p) => p.hi),
   };

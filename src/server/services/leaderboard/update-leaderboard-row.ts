@@ -4,7 +4,7 @@
  * benchmark module. Runs inside the transaction that accepts a task, so the board never lags the decision.
  */
 import type { Prisma } from "@/generated/prisma/client";
-import { aggregate } from "@/lib/benchmarks/aggregate";
+import { poolItemScores, type Aggregate } from "@/lib/benchmarks/aggregate";
 import { getBenchmark } from "@/lib/benchmarks/registry";
 
 interface StoredRecord {
@@ -26,15 +26,12 @@ export async function updateLeaderboardRow(
     where: { id: { in: tasks.map((task) => task.acceptedResultId!) } },
     select: { records: true },
   });
-  const records = results.flatMap((result) => result.records as unknown as StoredRecord[]);
-  const metrics: Record<string, { mean: number; n: number; stderr: number; lo: number; hi: number }> = {};
-  for (const metric of definition.metrics) {
-    const values = records.map((record) => record.scores[metric.name]).filter((v): v is number => v !== undefined);
-    metrics[metric.name] = aggregate(values, metric.kind);
-  }
+  const perTask = results.map((result) => result.records as unknown as StoredRecord[]);
+  const metrics: Record<string, Aggregate> = {};
+  for (const metric of definition.metrics) metrics[metric.name] = poolItemScores(perTask, metric.name, metric.kind);
   const primary = metrics[definition.primaryMetric]!;
   const data = {
-    metrics,
+    metrics: metrics as unknown as Prisma.InputJsonValue,
     mean: primary.mean,
     n: primary.n,
     lo: primary.lo,

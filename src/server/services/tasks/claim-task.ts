@@ -103,8 +103,9 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
         SELECT a.id AS "assignmentId", task.id AS "taskId", task.epoch, task."itemIds", task."benchmarkId",
                b.name AS "benchmarkName", m.id AS "modelId", m.repo, m.revision, m."weightType", m."baseModel",
                m.precision,
-               (SELECT pg_notify(${EVENTS_CHANNEL}, json_build_object('id', e.id::text, 'kind', e.kind,
-                       'taskId', e."taskId", 'modelId', e."modelId")::text) FROM event e) AS notified
+               (SELECT count(*)::int FROM (
+                  SELECT pg_notify(${EVENTS_CHANNEL}, json_build_object('id', e.id::text, 'kind', e.kind,
+                         'taskId', e."taskId", 'modelId', e."modelId")::text) FROM event e) AS n) AS notified
         FROM assignment a
         JOIN task ON task.id = a."taskId"
         JOIN "Model" m ON m.id = task."modelId"
