@@ -1,4 +1,5 @@
 import { leaderboardRouter } from "@/server/api/routers/leaderboard";
+import { liveRouter } from "@/server/api/routers/live";
 import { modelRouter } from "@/server/api/routers/model";
 import { runnerRouter } from "@/server/api/routers/runner";
 import { taskRouter } from "@/server/api/routers/task";
@@ -7,6 +8,7 @@ import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
   leaderboard: leaderboardRouter,
+  live: liveRouter,
   model: modelRouter,
   runner: runnerRouter,
   task: taskRouter,

@@ -83,6 +83,8 @@ function quorumCodeOf(error: TRPCError): TQuorumErrorCode | null {
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
+  // Live updates (SSE): keep idle connections open through proxies; clients reconnect after 30 s of silence.
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 30_000 } },
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
     const field = error.cause instanceof AppError ? (error.cause.options.field ?? null) : null;
