@@ -1,0 +1,33 @@
+/** The benchmark settings form's input, shared by the tRPC router and the web form (inline validation). */
+import { z } from "zod";
+
+const wholeNumber = (label: string, min: number, max: number) =>
+  z
+    .number({ error: `${label}: enter a whole number` })
+    .int(`${label}: enter a whole number`)
+    .min(min, `${label}: at least ${min}`)
+    .max(max, `${label}: at most ${max}`);
+
+export const ZSaveBenchmarkRequestSchema = z
+  .object({
+    /** Registry key `id@version` (`gsm8k@3`). */
+    key: z.string().trim().min(1, "choose a benchmark from the registry").max(100),
+    itemsPerTask: wholeNumber("items per task", 1, 100),
+    quorum: wholeNumber("quorum", 1, 15),
+    tolerance: z
+      .number({ error: "tolerance: enter a number between 0 and 1" })
+      .gt(0, "tolerance: must be above 0")
+      .max(1, "tolerance: at most 1 (scores lie in [0, 1])"),
+    maxResults: wholeNumber("maximum results", 1, 25),
+    isActive: z.boolean(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.maxResults < value.quorum) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxResults"],
+        message: "maximum results: must be at least the quorum (disputes collect more results, never fewer)",
+      });
+    }
+  });
+export type TSaveBenchmarkRequest = z.infer<typeof ZSaveBenchmarkRequestSchema>;
