@@ -1,15 +1,21 @@
+import { accountRouter } from "@/server/api/routers/account";
+import { benchmarkRouter } from "@/server/api/routers/benchmark";
 import { leaderboardRouter } from "@/server/api/routers/leaderboard";
 import { liveRouter } from "@/server/api/routers/live";
 import { modelRouter } from "@/server/api/routers/model";
+import { resultRouter } from "@/server/api/routers/result";
 import { runnerRouter } from "@/server/api/routers/runner";
 import { taskRouter } from "@/server/api/routers/task";
 import { tokenRouter } from "@/server/api/routers/token";
 import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
+  account: accountRouter,
+  benchmark: benchmarkRouter,
   leaderboard: leaderboardRouter,
   live: liveRouter,
   model: modelRouter,
+  result: resultRouter,
   runner: runnerRouter,
   task: taskRouter,
   token: tokenRouter,

@@ -88,6 +88,9 @@ const t = initTRPC.context<TRPCContext>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
     const field = error.cause instanceof AppError ? (error.cause.options.field ?? null) : null;
+    // A duplicate registration names the entry that already exists, so the form can link to it.
+    const details = error.cause instanceof AppError && error.cause.code === "CONFLICT" ? error.cause.options.details : undefined;
+    const existingModelId = typeof details?.modelId === "string" ? details.modelId : null;
     const isInternal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
@@ -98,6 +101,7 @@ const t = initTRPC.context<TRPCContext>().create({
         path: shape.data.path,
         quorumCode: quorumCodeOf(error),
         field,
+        existingModelId,
         zodError,
       },
     };
