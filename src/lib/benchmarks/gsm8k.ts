@@ -9,7 +9,13 @@ import type { BenchmarkDefinition, GoldAnswer, ItemScore } from "./benchmark-def
 import type { EngineRequest, EngineResponse, GenerateUntilResponse } from "./engine-contract";
 import { BenchmarkInputError } from "./errors";
 import { GSM8K_TEST, GSM8K_TRAIN, gsm8kData, gsm8kPrompt, gsm8kReferenceAnswer } from "./gsm8k-data";
-import { cutAtStopSequences, exactMatch, flexibleExtract, strictMatch } from "./harness-gsm8k-scoring";
+import {
+  cutAtStopSequences,
+  exactMatchNormalised,
+  flexibleExtract,
+  normaliseForExactMatch,
+  strictMatch,
+} from "./harness-gsm8k-scoring";
 import { itemId, itemIndex } from "./item-ids";
 
 export const GSM8K_UNTIL = ["Question:", "</s>", "<|im_end|>"] as const;
@@ -20,6 +26,16 @@ export const STRICT_METRIC = "exact_match,strict-match";
 export const FLEXIBLE_METRIC = "exact_match,flexible-extract";
 
 const PREFIX = "test/";
+const normalisedReferences = new Map<number, string>();
+
+function normalisedReference(index: number): string {
+  let reference = normalisedReferences.get(index);
+  if (reference === undefined) {
+    reference = normaliseForExactMatch(gsm8kData().test[index]!.answer);
+    normalisedReferences.set(index, reference);
+  }
+  return reference;
+}
 
 function indexOrThrow(item: string): number {
   const index = itemIndex(PREFIX, item, gsm8kData().test.length);
@@ -104,12 +120,15 @@ export const gsm8k: BenchmarkDefinition = {
       );
     }
     const response = cutAtStopSequences(output.output, GSM8K_UNTIL);
-    const reference = gsm8kData().test[index]!.answer;
+    const reference = normalisedReference(index);
     const strict = strictMatch(response);
     const flexible = flexibleExtract(response);
     return {
       extracted: { "strict-match": strict, "flexible-extract": flexible },
-      scores: { [STRICT_METRIC]: exactMatch(strict, reference), [FLEXIBLE_METRIC]: exactMatch(flexible, reference) },
+      scores: {
+        [STRICT_METRIC]: exactMatchNormalised(strict, reference),
+        [FLEXIBLE_METRIC]: exactMatchNormalised(flexible, reference),
+      },
     };
   },
 

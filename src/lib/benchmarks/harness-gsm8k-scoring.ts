@@ -7,14 +7,12 @@
  * - metric `exact_match` (api/metrics.py exact_match_hf_evaluate) with regexes_to_ignore `,`, `\$`, `(?s).*#### `,
  *   `\.$` applied in that order with re.sub to both the filtered answer and the full reference answer, then
  *   ignore_case (lower-casing both); ignore_punctuation is false.
- * Python's `$` (no MULTILINE) also matches just before a final "\n"; `\.(?=\n?$)` is its JavaScript spelling.
  */
 
 export const INVALID = "[invalid]";
 
 const STRICT = /#### (-?[0-9.,]+)/g;
 const FLEXIBLE = /(-?[$0-9.,]{2,})|(-?[0-9]+)/g;
-const IGNORE: readonly RegExp[] = [/,/g, /\$/g, /[\s\S]*#### /g, /\.(?=\n?$)/g];
 
 /** The text the harness scores: `s.split(term)[0]` for every stop sequence, i.e. cut at the earliest one. */
 export function cutAtStopSequences(text: string, until: readonly string[]): string {
@@ -44,14 +42,27 @@ export function flexibleExtract(response: string): string {
   return (last[1] || last[2] || "").trim();
 }
 
-/** The harness's normalisation for exact_match on gsm8k: the four regexes, then lower case. */
+/**
+ * The harness's normalisation for exact_match on gsm8k: re.sub of `,`, `\$`, `(?s).*#### ` and `\.$` in that
+ * order, then lower case. Written with string operations, each equivalent to its re.sub: the greedy
+ * `(?s).*#### ` removes everything up to and including the last "#### "; `\.$` matches at most one period, the
+ * last character or the one before a final "\n" (Python's `$` matches there too).
+ */
 export function normaliseForExactMatch(text: string): string {
-  let out = text;
-  for (const pattern of IGNORE) out = out.replace(pattern, "");
+  let out = text.replaceAll(",", "").replaceAll("$", "");
+  const hashes = out.lastIndexOf("#### ");
+  if (hashes !== -1) out = out.slice(hashes + "#### ".length);
+  if (out.endsWith(".")) out = out.slice(0, -1);
+  else if (out.endsWith(".\n")) out = `${out.slice(0, -2)}\n`;
   return out.toLowerCase();
 }
 
 /** 1 when the filtered answer equals the reference after normalisation, else 0. */
 export function exactMatch(prediction: string, reference: string): 0 | 1 {
   return normaliseForExactMatch(prediction) === normaliseForExactMatch(reference) ? 1 : 0;
+}
+
+/** exactMatch against a reference that was already normalised (the scorer caches each item's). */
+export function exactMatchNormalised(prediction: string, normalisedReference: string): 0 | 1 {
+  return normaliseForExactMatch(prediction) === normalisedReference ? 1 : 0;
 }

@@ -81,6 +81,22 @@ describe("scoreOutputs", () => {
     expect(records).toHaveLength(2);
   });
 
+  it("rejects everything the protocol schema rejects, however close to well-formed", () => {
+    const sparse: number[] = [-1, -2, -3, -4];
+    delete sparse[1];
+    const good = { mc1: [-1, -2, -3, -4], mc2: [-1, -2, -3, -4] };
+    for (const [def, value] of [
+      [gsm8k, { item: "test/0", output: "x", extra: undefined }],
+      [gsm8k, { item: 0, output: "x" }],
+      [truthfulqaMc, { item: "mc/0", loglikelihoods: { ...good, mc1: sparse } }],
+      [truthfulqaMc, { item: "mc/0", loglikelihoods: { ...good, mc1: [-1, -2, -3, Number.NEGATIVE_INFINITY] } }],
+      [truthfulqaMc, { item: "mc/0", loglikelihoods: [good.mc1, good.mc2] }],
+    ] as const) {
+      expect(() => scoreOutputs(def, null, [value])).toThrow(/expected \{"item": string/);
+    }
+    expect(scoreOutputs(truthfulqaMc, null, [{ item: "mc/0", loglikelihoods: good }]).records).toHaveLength(1);
+  });
+
   it("names the item and the bad field for malformed outputs", () => {
     expect(thrown(() => scoreOutputs(gsm8k, null, [{ item: "test/0", output: 18 }])).message).toMatch(
       /^item test\/0: expected .* \(output: Invalid input: expected string, received number\)$/,
