@@ -2,6 +2,8 @@
 // runner names with `noisyAnswersCorrectly`). Plain JavaScript with no dependencies: the image holds only node.
 import { createHash } from "node:crypto";
 
+/** Bumped whenever the fixture program changes what it answers. */
+export const FIXTURE_ENGINE_VERSION = "1";
 export const FIXTURE_PREFIX = "fixture/";
 export const DEFAULT_SLOW_SECONDS = 5;
 

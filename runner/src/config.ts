@@ -37,7 +37,7 @@ export interface RunnerDirs {
 }
 
 /** Directories from the environment, falling back to the platform's conventional places. */
-export function resolveDirs(env: NodeJS.ProcessEnv = process.env): RunnerDirs {
+export function resolveDirs(env: Record<string, string | undefined> = process.env): RunnerDirs {
   const paths = envPaths(APP, { suffix: "" });
   return {
     config: env.QUORUM_RUNNER_CONFIG_DIR || paths.config,

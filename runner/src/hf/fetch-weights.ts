@@ -91,7 +91,7 @@ interface RepoPlan {
   config: Record<string, unknown>;
 }
 
-export function resolveHubUrl(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveHubUrl(explicit?: string, env: Record<string, string | undefined> = process.env): string {
   return (explicit || env.HF_ENDPOINT || DEFAULT_HUB_URL).replace(/\/+$/, "");
 }
 

@@ -1,0 +1,141 @@
+/**
+ * The `fixture` engine: a test double for a model, for tests, CI and the demo. Its image is built locally
+ * (docker/fixture-image.ts) and its program (runner/fixture-image/fixture-engine.mjs) answers by the model's name:
+ * fixture/perfect, fixture/wrong, fixture/noisy-<seed>, fixture/slow[-<seconds>], fixture/crash, fixture/hang,
+ * fixture/forkbomb, fixture/memhog, fixture/net, fixture/escape. It runs in exactly the sandbox real engines get.
+ */
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { toOpenAIBatchJsonl } from "@/lib/benchmarks/openai-batch";
+import { FIXTURE_REPO_PREFIX, type TModelRef } from "@/lib/protocol/runner-api";
+import { FIXTURE_ENGINE_VERSION, noisyAnswersCorrectly as noisyRule, parseFixtureModel } from "../../fixture-image/rules.mjs";
+import type { ContainerEngine, ImageInfo } from "../docker/docker";
+import { ensureFixtureImage } from "../docker/fixture-image";
+import type { Progress } from "../progress";
+import {
+  BATCH_INPUT_FILE,
+  EngineRunError,
+  failureOf,
+  parseProgressLine,
+  readBatchOutput,
+  taskMounts,
+  type Engine,
+  type EngineRunInput,
+  type EngineRunResult,
+  type SandboxLimits,
+} from "./engine";
+import { buildFixtureKey } from "./fixture-key";
+
+export const FIXTURE_KEY_FILE = "fixture-key.json";
+
+export const FIXTURE_DEFAULT_LIMITS: SandboxLimits = {
+  memoryBytes: 1 * 2 ** 30,
+  pidsLimit: 512,
+  tmpfsBytes: 64 * 2 ** 20,
+};
+
+/** Environment variables the runner passes through to the fixture program. */
+const PASSTHROUGH = ["QUORUM_FIXTURE_SECONDS", "QUORUM_FIXTURE_NET_PROBE"] as const;
+
+/**
+ * `fixture/noisy-<seed>`: whether a runner with this name answers every item correctly (else every item wrongly).
+ * The rule: the parity of the first byte of sha256("<seed>:<runner name>"), even meaning correct. Tests use it to
+ * pick runner names that disagree.
+ */
+export function noisyAnswersCorrectly(seed: string, runnerName: string): boolean {
+  return noisyRule(seed, runnerName);
+}
+
+export function checkFixtureModel(model: Pick<TModelRef, "repo">): void {
+  if (!model.repo.startsWith(FIXTURE_REPO_PREFIX)) {
+    throw new EngineRunError("unsupported-model", `The fixture engine only evaluates fixture/ models, not ${model.repo}.`, "Run real models with --engine vllm.");
+  }
+  try {
+    parseFixtureModel(model.repo, {});
+  } catch (error) {
+    throw new EngineRunError("unsupported-model", (error as Error).message, "Use one of the fixture models listed in runner/README.md.");
+  }
+}
+
+export interface FixtureEngineOptions {
+  docker: ContainerEngine;
+  limits?: Partial<SandboxLimits>;
+  env?: Record<string, string | undefined>;
+}
+
+export function createFixtureEngine(options: FixtureEngineOptions): Engine {
+  const limits: SandboxLimits = { ...FIXTURE_DEFAULT_LIMITS, ...options.limits };
+  const env = options.env ?? process.env;
+  let image: Promise<{ tag: string; image: ImageInfo }> | null = null;
+
+  async function ensureImage(progress?: Progress): Promise<{ tag: string; image: ImageInfo }> {
+    if (!image) {
+      const phase = progress?.start("image", { unit: "steps", total: 1, label: "image" });
+      image = ensureFixtureImage({ engine: options.docker }).then(
+        (result) => {
+          phase?.done(result.built ? `built ${result.tag}` : result.tag);
+          return result;
+        },
+        (error: unknown) => {
+          image = null;
+          phase?.fail((error as Error).message);
+          throw error;
+        },
+      );
+    }
+    return image;
+  }
+
+  return {
+    name: "fixture",
+    needsWeights: false,
+    checkModel: checkFixtureModel,
+    async prepare(progress) {
+      return (await ensureImage(progress)).image;
+    },
+    async run(input: EngineRunInput): Promise<EngineRunResult> {
+      checkFixtureModel(input.model);
+      const { tag, image: info } = await ensureImage();
+      const jsonl = toOpenAIBatchJsonl(input.requests, input.model.repo);
+      const key = buildFixtureKey(input.benchmark, input.itemIds, input.requests, jsonl, input.model.repo);
+      await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), jsonl, { mode: 0o644 });
+      await writeFile(path.join(input.taskDir, FIXTURE_KEY_FILE), JSON.stringify(key), { mode: 0o644 });
+
+      const containerEnv: Record<string, string> = {
+        QUORUM_FIXTURE_MODEL: input.model.repo,
+        QUORUM_RUNNER_NAME: input.runnerName,
+      };
+      for (const name of PASSTHROUGH) {
+        const value = env[name];
+        if (value) containerEnv[name] = value;
+      }
+      const sandbox = await options.docker.runSandboxed({
+        image: tag,
+        env: containerEnv,
+        mounts: taskMounts(input.taskDir, input.outputDir),
+        ...limits,
+        gpus: input.gpus,
+        timeoutMs: input.timeoutMs,
+        signal: input.signal,
+        labels: { "org.quorum.runner.engine": "fixture" },
+        onStarted: input.onContainerStarted,
+        onStdoutLine: (line) => {
+          const progress = parseProgressLine(line);
+          if (progress) input.onItemsProgress?.(progress.done, progress.total);
+          else if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+        onStderrLine: (line) => {
+          if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+      });
+      const failure = failureOf(sandbox, limits, input.timeoutMs);
+      if (failure) throw failure;
+      const responses = await readBatchOutput(input.outputDir, input.requests, sandbox);
+      return {
+        responses,
+        identity: { name: "fixture", version: FIXTURE_ENGINE_VERSION, imageDigest: info.id, image: tag },
+        sandbox,
+      };
+    },
+  };
+}

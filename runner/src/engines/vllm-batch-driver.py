@@ -1,0 +1,184 @@
+"""Quorum's vLLM batch driver: runs inside the official vLLM image, in the runner's sandbox (no network).
+
+vLLM's own `run-batch` only accepts /v1/chat/completions (and embeddings/score) and ignores LoRA modules, but the
+benchmarks need /v1/completions (greedy generation, and echo+logprobs for log-likelihoods, as lm-evaluation-harness
+does it). So this driver starts vLLM's OpenAI server on the loopback interface inside the container (the only
+interface a network-less container has), replays the OpenAI Batch input file against it, and writes the OpenAI
+Batch output file in the format vLLM's run_batch writes (id, custom_id, response{status_code, request_id, body},
+error). Python standard library only.
+
+Environment (set by the runner's vllm engine adapter):
+  QUORUM_MODEL_PATH       model directory (read-only mount)
+  QUORUM_SERVED_NAME      the model name requests use
+  QUORUM_LORA_PATH        optional: LoRA adapter directory; requests then use QUORUM_LORA_NAME
+  QUORUM_LORA_NAME, QUORUM_MAX_LORA_RANK
+  QUORUM_DTYPE, QUORUM_MAX_MODEL_LEN, QUORUM_TENSOR_PARALLEL, QUORUM_GPU_MEMORY_UTILIZATION
+  QUORUM_VLLM_EXTRA_ARGS  JSON array of extra server arguments
+  QUORUM_CONCURRENCY      requests in flight (default 32)
+  QUORUM_STARTUP_TIMEOUT  seconds to wait for the server (default 1800)
+  QUORUM_SERVER_COMMAND   JSON array replacing the server command (tests run a double of vLLM's server)
+  QUORUM_TASK_DIR, QUORUM_OUTPUT_DIR (default /task, /out)
+Stdout: {"quorum_engine": {...}} once, then {"quorum_progress": {"done": n, "total": m}} lines.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+TASK_DIR = os.environ.get("QUORUM_TASK_DIR", "/task")
+OUT_DIR = os.environ.get("QUORUM_OUTPUT_DIR", "/out")
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def log(message):
+    sys.stderr.write("quorum-driver: " + message + "\n")
+    sys.stderr.flush()
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def vllm_version():
+    try:
+        import importlib.metadata
+
+        return importlib.metadata.version("vllm")
+    except Exception:  # noqa: BLE001 - a double of the server has no vllm package
+        return os.environ.get("QUORUM_ENGINE_VERSION", "unknown")
+
+
+def server_command(port):
+    override = os.environ.get("QUORUM_SERVER_COMMAND")
+    if override:
+        return json.loads(override) + ["--port", str(port)]
+    cmd = [
+        sys.executable, "-m", "vllm.entrypoints.openai.api_server",
+        "--model", os.environ["QUORUM_MODEL_PATH"],
+        "--served-model-name", os.environ.get("QUORUM_SERVED_NAME", "quorum-model"),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--dtype", os.environ.get("QUORUM_DTYPE", "auto"),
+        "--max-model-len", os.environ.get("QUORUM_MAX_MODEL_LEN", "4096"),
+        "--tensor-parallel-size", os.environ.get("QUORUM_TENSOR_PARALLEL", "1"),
+        "--gpu-memory-utilization", os.environ.get("QUORUM_GPU_MEMORY_UTILIZATION", "0.9"),
+        "--seed", "1234",
+        "--enforce-eager",
+    ]
+    lora = os.environ.get("QUORUM_LORA_PATH")
+    if lora:
+        cmd += [
+            "--enable-lora",
+            "--max-loras", "1",
+            "--max-lora-rank", os.environ.get("QUORUM_MAX_LORA_RANK", "16"),
+            "--lora-modules", "%s=%s" % (os.environ.get("QUORUM_LORA_NAME", "quorum-adapter"), lora),
+        ]
+    cmd += json.loads(os.environ.get("QUORUM_VLLM_EXTRA_ARGS", "[]"))
+    return cmd
+
+
+def wait_healthy(base, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the vLLM server exited with code %s before it was ready" % proc.returncode)
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    raise SystemExit("the vLLM server was not ready after %d s" % timeout)
+
+
+def post(base, line):
+    request = urllib.request.Request(
+        base + line["url"],
+        data=json.dumps(line["body"]).encode("utf-8"),
+        headers={"content-type": "application/json"},
+        method=line.get("method", "POST"),
+    )
+    out = {"id": "vllm-" + uuid.uuid4().hex, "custom_id": line["custom_id"]}
+    request_id = "vllm-batch-" + uuid.uuid4().hex
+    try:
+        with urllib.request.urlopen(request, timeout=3600) as response:
+            body = json.loads(response.read().decode("utf-8"))
+            out["response"] = {"status_code": response.status, "request_id": request_id, "body": body}
+            out["error"] = None
+    except urllib.error.HTTPError as error:
+        text = error.read().decode("utf-8", "replace")
+        try:
+            detail = json.loads(text)
+        except ValueError:
+            detail = text
+        out["response"] = {"status_code": error.code, "request_id": request_id, "body": None}
+        out["error"] = detail
+    except Exception as error:  # noqa: BLE001 - reported per line, like run_batch does
+        out["response"] = {"status_code": 400, "request_id": request_id, "body": None}
+        out["error"] = str(error)
+    return out
+
+
+def main():
+    with open(os.path.join(TASK_DIR, "requests.jsonl"), encoding="utf-8") as handle:
+        lines = [json.loads(text) for text in handle if text.strip()]
+    emit({"quorum_engine": {"name": "vllm", "version": vllm_version()}})
+
+    port = free_port()
+    proc = subprocess.Popen(server_command(port), stdout=sys.stderr, stderr=sys.stderr)
+
+    def stop_server(*_):
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop_server(), sys.exit(143)))
+    base = "http://127.0.0.1:%d" % port
+    try:
+        wait_healthy(base, proc, int(os.environ.get("QUORUM_STARTUP_TIMEOUT", "1800")))
+        log("server ready; sending %d requests" % len(lines))
+        results = [None] * len(lines)
+        done = [0]
+        lock = threading.Lock()
+        emit({"quorum_progress": {"done": 0, "total": len(lines)}})
+
+        def work(index):
+            results[index] = post(base, lines[index])
+            with lock:
+                done[0] += 1
+                emit({"quorum_progress": {"done": done[0], "total": len(lines)}})
+
+        with ThreadPoolExecutor(max_workers=int(os.environ.get("QUORUM_CONCURRENCY", "32"))) as pool:
+            list(pool.map(work, range(len(lines))))
+        tmp = os.path.join(OUT_DIR, "output.jsonl.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for result in results:
+                handle.write(json.dumps(result) + "\n")
+        os.replace(tmp, os.path.join(OUT_DIR, "output.jsonl"))
+        failed = sum(1 for r in results if r["error"] is not None)
+        log("done: %d responses, %d failed" % (len(results), failed))
+    finally:
+        stop_server()
+
+
+if __name__ == "__main__":
+    main()
