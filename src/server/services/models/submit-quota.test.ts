@@ -83,7 +83,7 @@ it("exempts admins, refuses duplicates with a link target, and explains bad inpu
   });
   const adapter = await admin.model
     .register({ repo: "org/lora", revision: "e".repeat(40), weightType: "ADAPTER", precision: "BFLOAT16" })
-    .catch((error: unknown) => error as { cause: { issues: { path: string[]; message: string }[] } });
-  expect(adapter.cause.issues[0]).toMatchObject({ path: ["baseModel"], message: expect.stringMatching(/org\/repo@<40-hex commit>/) });
+    .catch((error: unknown) => error);
+  expect((adapter as { cause: { issues: { path: string[]; message: string }[] } }).cause.issues[0]).toMatchObject({ path: ["baseModel"], message: expect.stringMatching(/org\/repo@<40-hex commit>/) });
   expect(await database.db.model.count({ where: { repo: { in: ["org/lora", "not a repo"] } } })).toBe(0);
 });
