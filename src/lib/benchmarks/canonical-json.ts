@@ -8,6 +8,7 @@
  * go to `canonicalJson` itself, so the result is always the signing module's.
  */
 import { canonicalJson } from "@/lib/protocol/signing";
+import { isPlainObject } from "./plain-object";
 
 const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
 class NotPlain extends Error {}
@@ -19,14 +20,11 @@ function sortKeys(value: unknown): unknown {
     return value;
   }
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== "object") throw new NotPlain();
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== null) throw new NotPlain();
-  const source = value as Record<string, unknown>;
+  if (!isPlainObject(value)) throw new NotPlain();
   const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(source).sort()) {
+  for (const key of Object.keys(value).sort()) {
     if (ARRAY_INDEX.test(key)) throw new NotPlain();
-    const child = source[key];
+    const child = value[key];
     if (child !== undefined) sorted[key] = sortKeys(child);
   }
   return sorted;

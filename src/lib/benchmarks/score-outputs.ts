@@ -9,6 +9,7 @@ import type { BenchmarkDefinition } from "./benchmark-definition";
 import { checkItemIds } from "./build-requests";
 import { fastCanonicalJson } from "./canonical-json";
 import { BenchmarkInputError } from "./errors";
+import { isPlainObject } from "./plain-object";
 import { sha256Hex } from "./sha256";
 
 export interface ItemRecord {
@@ -55,12 +56,6 @@ export function canonicalRecordsSha256(records: readonly ItemRecord[]): string {
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
 }
 
 /**

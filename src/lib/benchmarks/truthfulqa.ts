@@ -11,6 +11,7 @@ import type { EngineRequest, LoglikelihoodResponse } from "./engine-contract";
 import { BenchmarkInputError } from "./errors";
 import { argmax, scoreMc1, scoreMc2 } from "./harness-truthfulqa-scoring";
 import { itemId, itemIndex } from "./item-ids";
+import { isPlainObject } from "./plain-object";
 import { TRUTHFULQA_MC, TRUTHFULQA_PRIMER, truthfulQaRecords, type TruthfulQaRecord } from "./truthfulqa-data";
 
 const PREFIX = "mc/";
@@ -34,14 +35,13 @@ function choicesOf(record: TruthfulQaRecord, target: TMcTarget): string[] {
 }
 
 function checkLoglikelihoods(item: string, record: TruthfulQaRecord, value: unknown): Record<TMcTarget, number[]> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new BenchmarkInputError(`item ${item}: truthfulqa_mc expects "loglikelihoods": {"mc1": [...], "mc2": [...]}`, {
       item,
       field: "loglikelihoods",
     });
   }
-  const record_ = value as Record<string, unknown>;
-  const extra = Object.keys(record_).filter((key) => !(MC_TARGETS as readonly string[]).includes(key));
+  const extra = Object.keys(value).filter((key) => !(MC_TARGETS as readonly string[]).includes(key));
   if (extra.length > 0) {
     throw new BenchmarkInputError(`item ${item}: unexpected loglikelihoods key ${JSON.stringify(extra[0])} (only mc1, mc2)`, {
       item,
@@ -51,7 +51,7 @@ function checkLoglikelihoods(item: string, record: TruthfulQaRecord, value: unkn
   const out = {} as Record<TMcTarget, number[]>;
   for (const target of MC_TARGETS) {
     const field = `loglikelihoods.${target}`;
-    const values = record_[target];
+    const values = value[target];
     const expected = choicesOf(record, target).length;
     if (!Array.isArray(values)) {
       throw new BenchmarkInputError(`item ${item}: ${field} is missing (expected ${expected} numbers)`, { item, field });
