@@ -1,4 +1,4 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { SiteHeader } from "@/app/_components/site-header";
 import { TRPCReactProvider } from "@/trpc/react";
@@ -10,13 +10,26 @@ export const metadata: Metadata = {
     "A community-run, zero-storage leaderboard for open LLM and LoRA checkpoints, cross-checked by independent volunteer runners.",
 };
 
+export const viewport: Viewport = {
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#09090b" },
+  ],
+};
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
         <TRPCReactProvider>
           <SiteHeader />
-          <main className="mx-auto w-full max-w-7xl px-4 py-6 sm:px-6">{children}</main>
+          <main id="main" className="mx-auto w-full max-w-7xl px-4 py-6 sm:px-6">
+            {children}
+          </main>
+          <footer className="mx-auto w-full max-w-7xl px-4 pb-8 text-xs text-zinc-500 sm:px-6 dark:text-zinc-400">
+            Quorum stores references to Hugging Face checkpoints, never weights. Every score is recomputed by the server
+            from the outputs volunteers submit, and published only when independent runners agree.
+          </footer>
         </TRPCReactProvider>
       </body>
     </html>

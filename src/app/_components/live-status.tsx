@@ -1,0 +1,21 @@
+"use client";
+
+import { useLiveUpdates } from "@/trpc/live";
+
+/** Subscribes the page to live updates and says whether they are flowing. */
+export function LiveStatus() {
+  const subscription = useLiveUpdates();
+  const isLive = subscription.status === "pending";
+  return (
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400"
+      title={isLive ? "This page updates by itself when anything changes." : "Reconnecting to live updates…"}
+    >
+      <span
+        aria-hidden="true"
+        className={isLive ? "size-2 rounded-full bg-emerald-500" : "size-2 rounded-full bg-zinc-300 dark:bg-zinc-600"}
+      />
+      {isLive ? "Live" : "Connecting…"}
+    </span>
+  );
+}
