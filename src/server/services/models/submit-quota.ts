@@ -35,12 +35,8 @@ export async function getSubmitQuota(options: {
     db.result.count({ where: { verdict: "VALID", createdAt: { gte: since }, runner: { ownerId: userId } } }),
     db.$queryRaw<{ count: bigint }[]>`
       SELECT count(*) AS count FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
-      WHERE t.status IN ('QUEUED', 'RUNNING', 'VALIDATING', 'DISPUTED') AND m.status = 'ACTIVE'
-        AND m."submitterId" <> ${userId}
-        AND NOT EXISTS (SELECT 1 FROM "Assignment" a WHERE a."taskId" = t.id AND a."ownerId" = ${userId}
-                        AND a.status IN ('ACTIVE', 'SUBMITTED'))
-        AND (SELECT count(*) FROM "Assignment" a WHERE a."taskId" = t.id AND a.status IN ('ACTIVE', 'SUBMITTED'))
-            < t."targetResults"`,
+      WHERE t."finishedAt" IS NULL AND m.status = 'ACTIVE' AND m."submitterId" <> ${userId}
+        AND cardinality(t."holderOwners") < t."targetResults" AND NOT (${userId} = ANY (t."holderOwners"))`,
   ]);
   const claimable = Number(claimableRows[0]?.count ?? 0);
   const isExempt = options.role === "ADMIN";

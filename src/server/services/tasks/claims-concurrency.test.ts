@@ -113,9 +113,10 @@ it("keeps every invariant with 50 concurrent runners over 500 tasks", { timeout:
     // Never more than the target of open + submitted slots; never more results than allowed.
     expect(holding.length).toBeLessThanOrEqual(task.targetResults);
     expect(task.results.length).toBeLessThanOrEqual(task.maxResults);
-    // Never two runners of one owner on a task.
+    // Never two runners of one owner on a task; the task row's slot list matches its assignments.
     const holders = holding.map((a) => a.ownerId);
     expect(new Set(holders).size).toBe(holders.length);
+    expect([...task.holderOwners].sort()).toEqual([...holders].sort());
     // Each result belongs to exactly one submitted assignment of this task.
     const submitted = task.assignments.filter((a) => a.status === "SUBMITTED").map((a) => a.id).sort();
     expect(task.results.map((r) => r.assignmentId).sort()).toEqual(submitted);

@@ -72,6 +72,7 @@ export async function releaseClaim(options: {
       },
     });
     if (updated.count === 0) return;
+    await freeSlot(tx, assignment.taskId, assignment.ownerId);
     await publishEvents(tx, [
       {
         kind: options.kind === "failed" ? "task.failed" : "task.released",
@@ -88,7 +89,7 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
   const { db, now } = options;
   const expired = await db.assignment.findMany({
     where: { status: "ACTIVE", leaseExpiresAt: { lt: now } },
-    select: { id: true, taskId: true, runnerId: true, leaseExpiresAt: true, lastHeartbeatAt: true, createdAt: true },
+    select: { id: true, taskId: true, runnerId: true, ownerId: true, leaseExpiresAt: true, lastHeartbeatAt: true, createdAt: true },
     take: 500,
   });
   let count = 0;
@@ -103,6 +104,7 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
       });
       if (updated.count === 0) return;
       count++;
+      await freeSlot(tx, assignment.taskId, assignment.ownerId);
       await publishEvents(tx, [
         { kind: "task.expired", taskId: assignment.taskId, payload: { runnerId: assignment.runnerId, reason } },
       ]);
@@ -110,6 +112,11 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
     });
   }
   return count;
+}
+
+/** Gives the owner's slot on the task back (an owner holds at most one slot per task). */
+async function freeSlot(tx: Prisma.TransactionClient, taskId: string, ownerId: string): Promise<void> {
+  await tx.$executeRaw`UPDATE "Task" SET "holderOwners" = array_remove("holderOwners", ${ownerId}) WHERE id = ${taskId}`;
 }
 
 /**
@@ -137,8 +144,7 @@ async function settleTaskAfterLoss(tx: Prisma.TransactionClient, taskId: string,
     });
     return;
   }
-  const inFlight = await tx.assignment.count({ where: { taskId, status: { in: ["ACTIVE", "SUBMITTED"] } } });
-  if (inFlight === 0 && task.status !== "DISPUTED") {
+  if (task.holderOwners.length === 0 && task.status !== "DISPUTED") {
     await tx.task.update({ where: { id: taskId }, data: { status: "QUEUED" } });
   }
 }

@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => database.drop());
 
 beforeEach(async () => {
-  await database.db.task.updateMany({ where: { status: { not: "ACCEPTED" } }, data: { status: "FAILED" } });
+  await database.db.task.updateMany({ where: { status: { not: "ACCEPTED" } }, data: { status: "FAILED", finishedAt: new Date() } });
   const admin = await createUser(database.db, undefined, "ADMIN");
   await (await userCaller(database.db, admin, clock)).model.register({
     repo: `org/tamper-${++modelCounter}`,

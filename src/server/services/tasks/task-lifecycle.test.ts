@@ -101,7 +101,7 @@ describe("a model's evaluation", () => {
   });
 
   it("frees an abandoned claim when its lease expires, and heartbeats keep a claim alive", async () => {
-    await database.db.task.updateMany({ where: { status: { notIn: ["ACCEPTED"] } }, data: { status: "FAILED" } });
+    await database.db.task.updateMany({ where: { status: { notIn: ["ACCEPTED"] } }, data: { status: "FAILED", finishedAt: new Date() } });
     const { model } = await registerModel("org/lease-model", COMMIT(3));
     const [alive, abandoned, late] = await threeRunners();
     const aliveClaim = (await claimFor(alive!))!;
@@ -126,7 +126,7 @@ describe("a model's evaluation", () => {
   });
 
   it("disputes a noisy result, opens more slots, and accepts the majority, marking the outlier invalid", async () => {
-    await database.db.task.updateMany({ where: { status: { notIn: ["ACCEPTED"] } }, data: { status: "FAILED" } });
+    await database.db.task.updateMany({ where: { status: { notIn: ["ACCEPTED"] } }, data: { status: "FAILED", finishedAt: new Date() } });
     const { model } = await registerModel("org/disputed-model", COMMIT(4));
     const runners = await Promise.all(
       Array.from({ length: 5 }, async () => createRunner(database.db, await createUser(database.db), clock)),
@@ -158,7 +158,7 @@ describe("a model's evaluation", () => {
   });
 
   it("stays visibly disputed when no majority forms within the maximum number of results", async () => {
-    await database.db.task.updateMany({ where: { status: { notIn: ["ACCEPTED"] } }, data: { status: "FAILED" } });
+    await database.db.task.updateMany({ where: { status: { notIn: ["ACCEPTED"] } }, data: { status: "FAILED", finishedAt: new Date() } });
     // With the default tolerance of 0.5, any five scores in [0, 1] contain a majority cluster; a strict benchmark
     // setting makes a lasting dispute possible.
     await database.db.benchmark.update({ where: { id: "gsm8k@3" }, data: { tolerance: 0.1 } });
