@@ -3,6 +3,7 @@
  * tasks for the current epoch are created at once, so runners can start on it immediately.
  */
 import type { Db } from "@/server/db";
+import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
 import type { TRegisterModelRequest } from "@/server/services/models/model-input";
@@ -57,7 +58,7 @@ export async function registerModel(options: {
     });
     await publishEvents(tx, [{ kind: "model.registered", modelId: created.id, payload: { repo: created.repo } }]);
     return created;
-  });
+  }, TRANSACTION_OPTIONS);
   const { created } = await scheduleTasks({ db, now, epochMinutes: options.epochMinutes, modelIds: [model.id] });
   return { id: model.id, tasksCreated: created };
 }

@@ -35,7 +35,7 @@ export async function getSubmitQuota(options: {
     db.result.count({ where: { verdict: "VALID", createdAt: { gte: since }, runner: { ownerId: userId } } }),
     db.$queryRaw<{ count: bigint }[]>`
       SELECT count(*) AS count FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
-      WHERE t."finishedAt" IS NULL AND m.status = 'ACTIVE' AND m."submitterId" <> ${userId}
+      WHERE t."finishedAt" IS NULL AND t."isFull" = false AND m.status = 'ACTIVE' AND m."submitterId" <> ${userId}
         AND cardinality(t."holderOwners") < t."targetResults" AND NOT (${userId} = ANY (t."holderOwners"))`,
   ]);
   const claimable = Number(claimableRows[0]?.count ?? 0);

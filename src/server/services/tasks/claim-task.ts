@@ -69,17 +69,18 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
       ), candidate AS (
         SELECT t.id FROM "Task" t
         JOIN "Model" m ON m.id = t."modelId"
-        WHERE t."finishedAt" IS NULL
+        WHERE t."finishedAt" IS NULL AND t."isFull" = false
           AND cardinality(t."holderOwners") < t."targetResults"
           AND NOT (${owner} = ANY (t."holderOwners"))
           AND m.status = 'ACTIVE' AND m."submitterId" <> ${owner} AND ${engineFilter}
           AND EXISTS (SELECT 1 FROM runner)
-        ORDER BY t."finishedAt", t."createdAt", t."benchmarkId", t.id
+        ORDER BY t."finishedAt", t."isFull", t."createdAt", t."benchmarkId", t.id
         LIMIT 1
         FOR UPDATE OF t SKIP LOCKED
       ), task AS (
         UPDATE "Task" t
         SET "holderOwners" = array_append(t."holderOwners", ${owner}),
+            "isFull" = cardinality(t."holderOwners") + 1 >= t."targetResults",
             status = CASE WHEN t.status = 'QUEUED' THEN 'RUNNING'::"TaskStatus" ELSE t.status END,
             "updatedAt" = ${now}
         FROM candidate c WHERE t.id = c.id
@@ -141,7 +142,7 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
 async function hasClaimableTask(db: Db, owner: string, engineFilter: Prisma.Sql): Promise<boolean> {
   const rows = await db.$queryRaw<{ found: number }[]>`
     SELECT 1 AS found FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
-    WHERE t."finishedAt" IS NULL AND cardinality(t."holderOwners") < t."targetResults"
+    WHERE t."finishedAt" IS NULL AND t."isFull" = false AND cardinality(t."holderOwners") < t."targetResults"
       AND NOT (${owner} = ANY (t."holderOwners"))
       AND m.status = 'ACTIVE' AND m."submitterId" <> ${owner} AND ${engineFilter}
     LIMIT 1`;

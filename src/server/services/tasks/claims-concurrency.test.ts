@@ -117,6 +117,7 @@ it("keeps every invariant with 50 concurrent runners over 500 tasks", { timeout:
     const holders = holding.map((a) => a.ownerId);
     expect(new Set(holders).size).toBe(holders.length);
     expect([...task.holderOwners].sort()).toEqual([...holders].sort());
+    expect(task.isFull).toBe(task.finishedAt === null ? holders.length >= task.targetResults : task.isFull);
     // Each result belongs to exactly one submitted assignment of this task.
     const submitted = task.assignments.filter((a) => a.status === "SUBMITTED").map((a) => a.id).sort();
     expect(task.results.map((r) => r.assignmentId).sort()).toEqual(submitted);

@@ -5,6 +5,7 @@
  */
 import type { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db";
+import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
 import { hashClaimToken } from "@/server/services/tasks/claim-token";
@@ -81,7 +82,7 @@ export async function releaseClaim(options: {
       },
     ]);
     await settleTaskAfterLoss(tx, assignment.taskId, now);
-  });
+  }, TRANSACTION_OPTIONS);
 }
 
 /** Expires every lease past its expiry. Returns how many were expired. */
@@ -109,14 +110,14 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
         { kind: "task.expired", taskId: assignment.taskId, payload: { runnerId: assignment.runnerId, reason } },
       ]);
       await settleTaskAfterLoss(tx, assignment.taskId, now);
-    });
+    }, TRANSACTION_OPTIONS);
   }
   return count;
 }
 
 /** Gives the owner's slot on the task back (an owner holds at most one slot per task). */
 async function freeSlot(tx: Prisma.TransactionClient, taskId: string, ownerId: string): Promise<void> {
-  await tx.$executeRaw`UPDATE "Task" SET "holderOwners" = array_remove("holderOwners", ${ownerId}) WHERE id = ${taskId}`;
+  await tx.$executeRaw`UPDATE "Task" SET "holderOwners" = array_remove("holderOwners", ${ownerId}), "isFull" = false WHERE id = ${taskId}`;
 }
 
 /**

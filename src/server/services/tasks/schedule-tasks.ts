@@ -11,6 +11,7 @@ import { Prisma } from "@/generated/prisma/client";
 import { getBenchmark } from "@/lib/benchmarks/registry";
 import { sampleItems } from "@/lib/benchmarks/sampling";
 import type { Db } from "@/server/db";
+import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { publishEvents } from "@/server/services/events/publish-event";
 import { epochOf } from "@/server/services/tasks/epochs";
 
@@ -74,6 +75,6 @@ export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleR
       }
       return { epoch, created, skipped: false };
     },
-    { timeout: 60_000 },
+    { ...TRANSACTION_OPTIONS, timeout: 60_000 },
   );
 }

@@ -13,6 +13,7 @@ import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
 import type { TSubmitResultRequest } from "@/lib/protocol/runner-api";
 import { verifyPayload } from "@/lib/protocol/signing";
 import type { Db } from "@/server/db";
+import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { publishEvents, type EventInput } from "@/server/services/events/publish-event";
 import { updateLeaderboardRow } from "@/server/services/leaderboard/update-leaderboard-row";
@@ -162,7 +163,7 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
         .verdict;
       return { resultId: result.id, taskStatus, score: scored.metrics, verdict };
     },
-    { timeout: 30_000 },
+    TRANSACTION_OPTIONS,
   );
 }
 
@@ -206,6 +207,7 @@ async function settleConsensus(
       data: {
         status: "DISPUTED",
         targetResults: decision.targetResults,
+        isFull: task.holderOwners.length >= decision.targetResults,
         reason: decision.reason,
         itemAgreement: decision.itemAgreement,
         finishedAt: decision.isFinal ? now : null,
