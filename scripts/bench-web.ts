@@ -1,0 +1,290 @@
+/**
+ * `pnpm bench:web`: seeds synthetic data (10,000 models, 100,000 results) into a fresh database, starts the
+ * production server on it, loads GET /api/v0/leaderboard.json with autocannon, then measures live latency: from
+ * sending the submission that completes a consensus to a subscribed SSE client receiving `task.accepted`.
+ * Builds the app first when no production build exists. Prints, last:
+ *   models=<n> results=<n> leaderboard_p95_ms=<n> live_latency_ms=<n>
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import pg from "pg";
+import { createRunnerApi } from "../runner/src/api-client";
+import { getBenchmark, listBenchmarks } from "../src/lib/benchmarks/registry";
+import { scoreOutputs } from "../src/lib/benchmarks/score-outputs";
+import type { TClaim, TItemOutput } from "../src/lib/protocol/runner-api";
+import { generateRunnerKeyPair, signPayload } from "../src/lib/protocol/signing";
+import { createDb } from "../src/server/db";
+import { startEmbeddedPostgres } from "../src/server/db/embedded";
+import { applyMigrations } from "../src/server/db/migrate";
+import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
+import { registerModel } from "../src/server/services/models/register-model";
+import { createToken } from "../src/server/services/tokens/manage-tokens";
+
+const MODELS = Number(process.env.BENCH_MODELS ?? 10_000);
+const RESULTS_PER_TASK = 5; // 2 benchmarks x 5 = 10 results per model: 100,000 for 10,000 models
+const PORT = Number(process.env.BENCH_PORT ?? 3210);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const LIVE_ROUNDS = 5;
+const BASE = `http://127.0.0.1:${PORT}`;
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function seed(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const benchmarks = listBenchmarks();
+  await client.query("BEGIN");
+  await client.query(`INSERT INTO "User" (id, name, role) VALUES ('submitter', 'bench-submitter', 'ADMIN')`);
+  await client.query(`INSERT INTO "User" (id, name, role) SELECT 'u' || g, 'volunteer-' || g, 'USER' FROM generate_series(1, 100) g`);
+  await client.query(`INSERT INTO "Runner" (id, "ownerId", name, "publicKey", gpu, "validCount", "consecutiveValid", "lastSeenAt")
+    SELECT 'r' || g, 'u' || g, 'runner-' || g, 'bench-key-' || g, 'NVIDIA H100', 1000, 1000, now() FROM generate_series(1, 100) g`);
+  await client.query(`INSERT INTO "Model" (id, repo, revision, "weightType", precision, "submitterId", status, "createdAt")
+    SELECT 'm' || g, 'bench/model-' || g, lpad(to_hex(g), 40, '0'), 'ORIGINAL', 'BFLOAT16', 'submitter', 'ACTIVE', now() - interval '1 day'
+    FROM generate_series(1, $1::int) g`, [MODELS]);
+  for (const benchmark of benchmarks) {
+    const items = benchmark.allItemIds().slice(0, 5);
+    const metrics = benchmark.metrics.map((m) => m.name);
+    const scoresSql = metrics.map((m) => `'${m}', round(random())`).join(", ");
+    await client.query(
+      `INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults", "maxResults",
+         tolerance, "acceptedScore", "acceptedResultId", "itemAgreement", "holderOwners", "isFull", "createdAt", "updatedAt", "finishedAt")
+       SELECT 't' || g || '_' || $1, 'm' || g, $1, 1, $2::text[], 'ACCEPTED', 3, 5, 7, 0.5, 0.6, 'res' || g || '_' || $1 || '_0', 0.8,
+         ARRAY(SELECT 'u' || ((g * 7 + k) % 100 + 1) FROM generate_series(0, 4) k), true, now(), now(), now()
+       FROM generate_series(1, $3::int) g`,
+      [benchmark.key, items, MODELS],
+    );
+    await client.query(
+      `INSERT INTO "Assignment" (id, "taskId", "runnerId", "ownerId", "claimTokenHash", status, "leaseExpiresAt", "createdAt", "finishedAt")
+       SELECT 'a' || g || '_' || $1 || '_' || k, 't' || g || '_' || $1, 'r' || ((g * 7 + k) % 100 + 1), 'u' || ((g * 7 + k) % 100 + 1),
+         md5('a' || g || '_' || $1 || '_' || k), 'SUBMITTED', now(), now(), now()
+       FROM generate_series(1, $2::int) g, generate_series(0, ${RESULTS_PER_TASK - 1}) k`,
+      [benchmark.key, MODELS],
+    );
+    await client.query(
+      `INSERT INTO "Result" (id, "assignmentId", "taskId", "runnerId", records, "outputsSha256", "claimedScore", score,
+         "primaryScore", "engineName", "engineVersion", "imageDigest", gpu, "runtimeSeconds", signature, "signedAt", verdict, "createdAt")
+       SELECT 'res' || g || '_' || $1 || '_' || k, 'a' || g || '_' || $1 || '_' || k, 't' || g || '_' || $1, 'r' || ((g * 7 + k) % 100 + 1),
+         (SELECT jsonb_agg(jsonb_build_object('item', item, 'extracted', jsonb_build_object('answer', '42'),
+             'scores', jsonb_build_object(${scoresSql}))) FROM unnest($2::text[]) item),
+         md5(g::text || k), '{}'::jsonb, '{}'::jsonb, 0.6, 'vllm', '0.11.0', 'sha256:bench', 'NVIDIA H100', 42, 'sig', now(),
+         CASE WHEN k < 4 THEN 'VALID'::"Verdict" ELSE 'INVALID'::"Verdict" END, now()
+       FROM generate_series(1, $3::int) g, generate_series(0, ${RESULTS_PER_TASK - 1}) k`,
+      [benchmark.key, items, MODELS],
+    );
+    const metricJson = metrics
+      .map((m) => `'${m}', jsonb_build_object('mean', s.mean, 'n', 5, 'stderr', 0.2, 'lo', greatest(0, s.mean - 0.35), 'hi', least(1, s.mean + 0.35))`)
+      .join(", ");
+    await client.query(
+      `INSERT INTO "LeaderboardRow" ("modelId", "benchmarkId", metrics, mean, n, lo, hi, "acceptedTasks", "updatedAt")
+       SELECT 'm' || g, $1, jsonb_build_object(${metricJson}), s.mean, 5, greatest(0, s.mean - 0.35), least(1, s.mean + 0.35), 1, now()
+       FROM generate_series(1, $2::int) g, LATERAL (SELECT round((random() * 5)::numeric) / 5.0 AS mean OFFSET 0) s`,
+      [benchmark.key, MODELS],
+    );
+  }
+  await client.query(`INSERT INTO "Event" (kind, payload) VALUES ('bench.seeded', '{}')`);
+  await client.query("COMMIT");
+  await client.query("ANALYZE");
+  await client.end();
+}
+
+function outputsFor(claim: TClaim): TItemOutput[] {
+  const definition = getBenchmark(claim.task.benchmark.key);
+  return claim.task.itemIds.map((item) => {
+    const gold = definition.goldAnswer(item);
+    if (gold.kind === "generate_until") return { item, output: `#### ${gold.answer}` };
+    const mc1Count = definition.buildItemRequests(item).filter((r) => r.id.startsWith(`${item}/mc1/`)).length;
+    return {
+      item,
+      loglikelihoods: {
+        mc1: Array.from({ length: mc1Count }, (_, i) => (i === gold.mc1Correct ? -1 : -4)),
+        mc2: gold.mc2Labels.map((label) => (label ? -1 : -4)),
+      },
+    };
+  });
+}
+
+/** A minimal SSE client for the tRPC subscription: calls onEvent with each event's data. */
+async function subscribe(onEvent: (data: { kind: string; taskId: string | null }) => void, signal: AbortSignal): Promise<void> {
+  const response = await fetch(`${BASE}/api/trpc/live.events`, { headers: { accept: "text/event-stream" }, signal });
+  if (!response.ok || !response.body) throw new Error(`subscription failed: HTTP ${response.status}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let index: number;
+        while ((index = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, index);
+          buffer = buffer.slice(index + 2);
+          const data = block.split("\n").find((line) => line.startsWith("data:"));
+          if (!data) continue;
+          const parsed = JSON.parse(data.slice(5)) as { json?: { kind?: string; taskId?: string | null } };
+          if (parsed.json?.kind) onEvent({ kind: parsed.json.kind, taskId: parsed.json.taskId ?? null });
+        }
+      }
+    } catch {
+      // aborted at the end of the benchmark
+    }
+  })();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main(): Promise<void> {
+  let tempDir: string | null = null;
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  let adminUrl = process.env.BENCH_DATABASE_URL;
+  if (!adminUrl) {
+    tempDir = mkdtempSync(path.join(os.tmpdir(), "quorum-bench-web-"));
+    chmodSync(tempDir, 0o755);
+    const embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pg"), port: 55800, findFreePort: true });
+    adminUrl = embedded.adminUrl;
+    stopEmbedded = embedded.stop;
+  }
+  const name = `quorum_benchweb_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = withDatabase(adminUrl, name);
+  let server: ReturnType<typeof spawn> | null = null;
+  try {
+    await applyMigrations({ connectionString: url });
+    const db = createDb(url, { max: 4 });
+    await seedBenchmarks(db);
+    let started = performance.now();
+    await seed(url);
+    const counts = await db.$queryRaw<{ models: bigint; results: bigint }[]>`
+      SELECT (SELECT count(*) FROM "Model") AS models, (SELECT count(*) FROM "Result") AS results`;
+    const models = Number(counts[0]!.models);
+    const results = Number(counts[0]!.results);
+    console.log(`seeded ${models} models and ${results} results in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    if (!existsSync(".next/BUILD_ID")) {
+      console.log("no production build: running `pnpm build`...");
+      const build = spawnSync("pnpm", ["build"], { stdio: "inherit" });
+      if (build.status !== 0) throw new Error("pnpm build failed");
+    }
+    server = spawn("pnpm", ["start"], {
+      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), NEXTAUTH_URL: BASE, AUTH_DEV_LOGIN: "false", SCHEDULER_INTERVAL_S: "3600" },
+      stdio: ["ignore", "ignore", "inherit"],
+      detached: true,
+    });
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${BASE}/api/health`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 120) throw new Error("the server did not start within 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    started = performance.now();
+    const warm = await fetch(`${BASE}/api/v0/leaderboard.json`);
+    const body = await warm.text();
+    console.log(`first leaderboard request (computes the board): ${(performance.now() - started).toFixed(0)} ms, ${(body.length / 1e6).toFixed(1)} MB`);
+
+    // Load: autocannon, 10 connections; latencies recorded per response for an exact p95.
+    const latencies: number[] = [];
+    const loadResult = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon({ url: `${BASE}/api/v0/leaderboard.json`, connections: 10, duration: DURATION_S }, (error, result) =>
+        error ? reject(error) : resolve(result),
+      );
+      instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode === 200) latencies.push(responseTime);
+      });
+    });
+    latencies.sort((a, b) => a - b);
+    const p95 = percentile(latencies, 95);
+    console.log(
+      `autocannon: ${loadResult.requests.total} requests in ${DURATION_S} s (${loadResult.requests.average}/s), ` +
+        `non-2xx=${loadResult.non2xx}, p50=${percentile(latencies, 50).toFixed(1)} ms p95=${p95.toFixed(1)} ms p99=${percentile(latencies, 99).toFixed(1)} ms`,
+    );
+
+    // Live latency: three runners of three volunteers evaluate a fresh model; the clock runs from sending the
+    // submission that completes the consensus to the subscribed client receiving task.accepted.
+    const runners: { api: ReturnType<typeof createRunnerApi>; keys: ReturnType<typeof generateRunnerKeyPair>; runnerId: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const user = await db.user.create({ data: { name: `live-${i}` } });
+      const { token } = await createToken({ db, actor: { id: user.id, role: "USER" }, name: "bench", scopes: ["task:pull", "task:submit"] });
+      const api = createRunnerApi({ server: BASE, token });
+      const keys = generateRunnerKeyPair();
+      const { runnerId } = await api.register({ name: `live-${i}`, publicKey: keys.publicKey });
+      runners.push({ api, keys, runnerId });
+    }
+    const controller = new AbortController();
+    const waiting = new Map<string, (at: number) => void>();
+    await subscribe((event) => {
+      if (event.kind === "task.accepted" && event.taskId) waiting.get(event.taskId)?.(performance.now());
+    }, controller.signal);
+    const liveLatencies: number[] = [];
+    for (let round = 0; round < LIVE_ROUNDS; round++) {
+      await registerModel({
+        db, actor: { id: "submitter", role: "ADMIN" },
+        input: { repo: `bench/live-${round}`, revision: (round + 1).toString(16).padStart(40, "f"), weightType: "ORIGINAL", baseModel: undefined, precision: "BFLOAT16" },
+        now: new Date(), normRequired: 3, normWindowHours: 24, epochMinutes: 60,
+      });
+      const claims = [];
+      for (const runner of runners) {
+        const { claim } = await runner.api.claim({ runnerId: runner.runnerId, engine: "vllm" });
+        if (!claim) throw new Error("no task to claim");
+        claims.push(claim);
+      }
+      const requests = claims.map((claim, i) => {
+        const runner = runners[i]!;
+        const outputs = outputsFor(claim);
+        const scored = scoreOutputs(getBenchmark(claim.task.benchmark.key), null, outputs);
+        const payload = {
+          assignmentId: claim.assignmentId, taskId: claim.task.id, runnerId: runner.runnerId, claimToken: claim.claimToken,
+          signedAt: new Date().toISOString(), benchmark: claim.task.benchmark.key, outputs, outputsSha256: scored.outputsSha256,
+          claimedScore: scored.metrics, engine: { name: "bench", version: "1", imageDigest: "sha256:bench" }, gpu: null,
+          runtimeSeconds: 1, energyKwh: null,
+        };
+        return { runner, request: { payload, signature: signPayload(payload, runner.keys.privateKeyPem) } };
+      });
+      await requests[0]!.runner.api.submit(requests[0]!.request);
+      await requests[1]!.runner.api.submit(requests[1]!.request);
+      const taskId = claims[0]!.task.id;
+      const received = new Promise<number>((resolve) => waiting.set(taskId, resolve));
+      const sent = performance.now();
+      await requests[2]!.runner.api.submit(requests[2]!.request);
+      const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no task.accepted event within 10 s")), 10_000));
+      liveLatencies.push((await Promise.race([received, timeout])) - sent);
+    }
+    controller.abort();
+    liveLatencies.sort((a, b) => a - b);
+    const live = liveLatencies[liveLatencies.length - 1]!;
+    console.log(`live latency over ${LIVE_ROUNDS} consensus commits: ${liveLatencies.map((v) => v.toFixed(0)).join(", ")} ms (worst reported)`);
+    await db.$disconnect();
+    console.log(`models=${models} results=${results} leaderboard_p95_ms=${p95.toFixed(1)} live_latency_ms=${live.toFixed(0)}`);
+  } finally {
+    if (server?.pid) {
+      try {
+        process.kill(-server.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await stopEmbedded?.();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench:web failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
