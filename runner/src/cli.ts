@@ -16,7 +16,6 @@ import { startHeartbeat } from "./heartbeat";
 import { createLogger, type Logger } from "./log";
 import { login, normaliseServer } from "./login";
 import { RunnerLoop } from "./loop";
-import { formatBytes } from "./progress";
 import { DEFAULT_TASK_TIMEOUT_S, makeDocker, makeEngine, makeOutput, resolveGpus, UsageError, type EngineFlags, type Output } from "./setup";
 import { submitResult } from "./submit";
 import { PendingResults, readResultFile, readTaskFile, resultFile, taskFile, writePrivateJson } from "./task-files";

@@ -11,7 +11,7 @@ import type { BenchmarkDefinition } from "@/lib/benchmarks/benchmark-definition"
 import type { EngineRequest, EngineResponse } from "@/lib/benchmarks/engine-contract";
 import { BenchmarkInputError } from "@/lib/benchmarks/errors";
 import type { TEngineName, TModelRef } from "@/lib/protocol/runner-api";
-import type { ContainerEngine, GpuRequest, ImageInfo, SandboxMount, SandboxResult } from "../docker/docker";
+import type { GpuRequest, ImageInfo, SandboxMount, SandboxResult } from "../docker/docker";
 import type { FetchedWeights } from "../hf/fetch-weights";
 import type { Logger } from "../log";
 import type { Progress } from "../progress";
