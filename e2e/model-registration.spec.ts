@@ -25,7 +25,7 @@ test("a newcomer's bad input is explained inline and stores nothing; in the cold
   const form = page.getByRole("form", { name: "Register a model" });
   await form.getByLabel("Hugging Face repository").fill("not a repo");
   await form.getByLabel("Commit").fill("main");
-  await form.getByLabel("Adapter").check();
+  await form.getByRole("radio", { name: /^Adapter/ }).check();
   await form.getByRole("button", { name: "Register model" }).click();
   await expect(form.getByText("expected a Hugging Face repo id like `org/model-name`")).toBeVisible();
   await expect(form.getByText("expected the full 40-character commit hash (lowercase hex), not a branch or tag")).toBeVisible();
@@ -35,7 +35,7 @@ test("a newcomer's bad input is explained inline and stores nothing; in the cold
   await page.screenshot({ path: `${SCREENSHOTS}/submit-invalid.png`, fullPage: true });
 
   // A message goes away as soon as the field is right.
-  await form.getByLabel("Base model").fill(`e2e-org/base@${randomCommit()}`);
+  await form.getByRole("textbox", { name: "Base model" }).fill(`e2e-org/base@${randomCommit()}`);
   await expect(form.getByText("adapters and deltas need their base model")).toHaveCount(0);
 
   await page.goto("/account");

@@ -29,7 +29,7 @@ test("a volunteer creates a runner token, copies it once, uses it and revokes it
   const token = await page.getByRole("textbox", { name: "New token" }).inputValue();
   expect(token).toMatch(/^qrm_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$/);
   await page.getByRole("button", { name: "Copy token" }).click();
-  await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Copied", exact: true })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
   const row = page.getByRole("row", { name: /home-4090/ });
   await expect(row).toContainText(`qrm_${token.split("_")[1]}_…`);

@@ -5,7 +5,16 @@ import type { RouterOutputs } from "@/app/_lib/router-types";
 type Quota = RouterOutputs["model"]["quota"];
 
 /** Earn your submit: where the user stands, and exactly what to do when they cannot submit yet. */
-export function QuotaStatus({ quota, serverUrl }: { quota: Quota; serverUrl: string }) {
+export function QuotaStatus({
+  quota,
+  serverUrl,
+  isOnAccountPage = false,
+}: {
+  quota: Quota;
+  serverUrl: string;
+  /** On the account page the token form is right below, so the first step points there instead of linking. */
+  isOnAccountPage?: boolean;
+}) {
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
   if (quota.isExempt) {
     return (
@@ -40,20 +49,29 @@ export function QuotaStatus({ quota, serverUrl }: { quota: Quota; serverUrl: str
       </p>
       <ol className="mt-2 list-decimal space-y-1 pl-5">
         <li>
-          Create a token with the <code>task:pull</code> and <code>task:submit</code> scopes on your{" "}
-          <Link href="/account" className="font-medium underline">
-            account page
-          </Link>
+          Create a token with the <code>task:pull</code> and <code>task:submit</code> scopes{" "}
+          {isOnAccountPage ? (
+            "in the API tokens section below"
+          ) : (
+            <>
+              on your{" "}
+              <Link href="/account" className="font-medium underline">
+                account page
+              </Link>
+            </>
+          )}
           .
         </li>
         <li>
-          On a machine with a GPU and Docker, in a checkout of Quorum:{" "}
-          <code className="break-all">pnpm runner login --server {serverUrl} --token &lt;token&gt;</code>
+          On a machine with a GPU and Docker, in a checkout of Quorum, run:
+          <pre className="mt-1 overflow-x-auto rounded bg-white/70 p-2 font-mono text-xs dark:bg-black/30">
+            {`pnpm runner login --server ${serverUrl} --token <token>\npnpm runner start`}
+          </pre>
         </li>
         <li>
-          Then <code>pnpm runner start</code>: it claims tasks, evaluates them and submits signed results. This page
-          unlocks by itself once {plural(quota.remaining, "more result")} {quota.remaining === 1 ? "is" : "are"} judged
-          valid.
+          The runner claims tasks, evaluates them and submits signed results. Submitting unlocks once{" "}
+          {plural(quota.remaining, "more result")} {quota.remaining === 1 ? "is" : "are"} judged valid; this page
+          updates by itself.
         </li>
       </ol>
     </StatusBox>

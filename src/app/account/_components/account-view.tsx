@@ -22,7 +22,7 @@ export function AccountView({ serverUrl }: { serverUrl: string }) {
         </p>
       </div>
 
-      <QuotaStatus quota={account.quota} serverUrl={serverUrl} />
+      <QuotaStatus quota={account.quota} serverUrl={serverUrl} isOnAccountPage />
 
       <TokensPanel serverUrl={serverUrl} isAdmin={account.user.role === "ADMIN"} />
 
@@ -76,7 +76,7 @@ export function AccountView({ serverUrl }: { serverUrl: string }) {
                     <td className="px-3 py-2 font-mono tabular-nums">{runner.consecutiveValid}</td>
                     <td className="px-3 py-2 text-xs">{runner.gpu ?? "unknown"}</td>
                     <td className="px-3 py-2 text-xs">
-                      {runner.isOnline ? "online, " : ""}
+                      {runner.isOnline ? "online · " : ""}
                       {runner.lastSeenAt ? <RelativeTime date={new Date(runner.lastSeenAt)} /> : "never"}
                     </td>
                   </tr>

@@ -88,7 +88,7 @@ export function RunnerTable() {
                         aria-hidden="true"
                         className={runner.isOnline ? "size-2 rounded-full bg-emerald-500" : "size-2 rounded-full bg-zinc-300 dark:bg-zinc-600"}
                       />
-                      {runner.isOnline ? "online, " : ""}
+                      {runner.isOnline ? "online · " : ""}
                       {runner.lastSeenAt ? <RelativeTime date={new Date(runner.lastSeenAt)} /> : "never"}
                     </span>
                   </td>

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { describedBy, FieldError, firstErrors, FormAlert, FormField, inputClass } from "@/app/_components/form-field";
 import { QuotaStatus } from "@/app/_components/quota-status";
 import { PRECISION_LABELS } from "@/app/_lib/format";
+import { useLiveUpdates } from "@/trpc/live";
 import { ZRegisterModelRequestSchema } from "@/server/services/models/model-input";
 import { useTRPC } from "@/trpc/react";
 
@@ -37,6 +38,8 @@ export function SubmitView({ serverUrl }: { serverUrl: string }) {
   const queryClient = useQueryClient();
   const router = useRouter();
   const { data: quota } = useSuspenseQuery(trpc.model.quota.queryOptions());
+  // The earn-your-submit status changes as the user's runners' results are judged.
+  useLiveUpdates();
   const [values, setValues] = useState<Values>({
     repo: "",
     revision: "",

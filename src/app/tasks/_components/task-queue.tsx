@@ -118,8 +118,8 @@ function Section({
             <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
               {tasks.map((task) => (
                 <tr key={task.id} className="align-top">
-                  <td className="px-3 py-2">
-                    <Link href={`/models/${task.model.id}`} className="font-medium break-all text-sky-700 hover:underline dark:text-sky-400">
+                  <td className="min-w-[14rem] px-3 py-2">
+                    <Link href={`/models/${task.model.id}`} className="font-medium [overflow-wrap:anywhere] text-sky-700 hover:underline dark:text-sky-400">
                       {task.model.repo}
                     </Link>
                     <span className="ml-1 font-mono text-xs text-zinc-500">@{shortCommit(task.model.revision)}</span>

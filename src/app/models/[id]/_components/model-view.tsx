@@ -79,8 +79,9 @@ export function ModelView({ modelId, registeredTasks }: { modelId: string; regis
         <Fact term="Weight type">{WEIGHT_TYPE_LABELS[model.weightType]}</Fact>
         <Fact term="Base model">
           {baseRef ? (
-            <a href={hubUrl(baseRef.repo, baseRef.revision)} className="break-all text-sky-700 hover:underline dark:text-sky-400">
-              {baseRef.repo}@{baseRef.revision.slice(0, 7)}
+            <a href={hubUrl(baseRef.repo, baseRef.revision)} className="[overflow-wrap:anywhere] text-sky-700 hover:underline dark:text-sky-400">
+              {baseRef.repo}
+              <wbr />@{baseRef.revision.slice(0, 7)}
             </a>
           ) : (
             (model.baseModel ?? "none (original weights)")
