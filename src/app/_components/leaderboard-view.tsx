@@ -139,12 +139,7 @@ export function LeaderboardView({ initial, isPartial, total }: { initial: Board;
             . Ranks are tied where 95% intervals overlap.
           </p>
         </div>
-        <div className="flex items-center gap-3">
-          <LiveStatus />
-          <span className="text-xs text-zinc-500 dark:text-zinc-400">
-            updated <RelativeTime date={new Date(board.generatedAt)} />
-          </span>
-        </div>
+        <LiveStatus />
       </div>
 
       {total === 0 && board.entries.length === 0 ? (

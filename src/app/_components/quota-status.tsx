@@ -64,7 +64,7 @@ export function QuotaStatus({
         </li>
         <li>
           On a machine with a GPU and Docker, in a checkout of Quorum, run:
-          <pre className="mt-1 overflow-x-auto rounded bg-white/70 p-2 font-mono text-xs dark:bg-black/30">
+          <pre className="mt-1 rounded bg-white/70 p-2 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere] dark:bg-black/30">
             {`pnpm runner login --server ${serverUrl} --token <token>\npnpm runner start`}
           </pre>
         </li>

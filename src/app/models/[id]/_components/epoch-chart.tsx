@@ -64,7 +64,7 @@ export function EpochChart({ series }: { series: Series }) {
               dot={{ r: 3, fill: "#0284c7" }}
               isAnimationActive={false}
             >
-              <ErrorBar dataKey="whisker" width={6} stroke="#0284c7" strokeOpacity={0.6} direction="y" />
+              <ErrorBar dataKey="whisker" width={6} stroke="#0284c7" strokeOpacity={0.7} direction="y" isAnimationActive={false} />
             </Line>
           </ComposedChart>
         </ResponsiveContainer>
