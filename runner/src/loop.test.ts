@@ -134,6 +134,27 @@ describe.skipIf(!hasDocker)("the runner loop against the real API and Docker", (
       expect((await submit()).status).toBe("stored");
       expect((await submit()).status).toBe("already-submitted");
     });
+
+    it("renews a signature that went stale while the result waited", async () => {
+      const config = await runnerFor(env!, "loop-e");
+      const api = createRunnerApi({ server: config.server, token: config.token });
+      const { claim } = await api.claim({ runnerId: config.runner.id, engine: "fixture" });
+      const result = await evaluateClaim({
+        claim: claim!,
+        engine: createFixtureEngine({ docker: createDockerEngine() }),
+        runner: { id: config.runner.id, name: config.runner.name, privateKeyPem: config.privateKeyPem },
+        workDir: path.join(env!.dir, "work-e"),
+        cacheDir: path.join(env!.dir, "cache"),
+        gpus: null,
+        timeoutMs: 60_000,
+        logger: recordingLogger().logger,
+        now: () => new Date(Date.now() - 3 * 3600_000),
+      });
+      const recorded = recordingLogger();
+      const report = await submitResult({ api, submission: result.submission, privateKeyPem: config.privateKeyPem, logger: recorded.logger });
+      expect(report.status).toBe("stored");
+      expect(recorded.events.some((e) => String(e.msg).includes("signing it again"))).toBe(true);
+    });
   });
 
   describe("fixture/crash", () => {
