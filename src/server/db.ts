@@ -1,15 +1,36 @@
 /**
- * The Prisma client, through the `pg` driver adapter. One client per process (kept on globalThis so Next's dev
- * reloads don't open new pools). Domain services take the client as an argument, so tests can pass their own.
+ * The Prisma client, through the `pg` driver adapter on a pool we own. One client per process (kept on globalThis
+ * so Next's dev reloads don't open new pools). Domain services take the client as an argument, so tests can pass
+ * their own. Hot paths that need a prepared statement (claims) use the same pool via `poolOf(db)`.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "@/generated/prisma/client";
 
 export type Db = PrismaClient;
 
+const pools = new WeakMap<Db, pg.Pool>();
+
 export function createDb(connectionString: string, options: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString, max: options.max ?? 10 });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  // An idle connection that the server drops (restart, DROP DATABASE ... FORCE) must not crash the process.
+  pool.on("error", (error) => console.error(`[db] idle connection error: ${error.message}`));
+  const client = new PrismaClient({ adapter: new PrismaPg(pool) });
+  pools.set(client, pool);
+  // Prisma does not close a pool it was given: $disconnect closes ours too.
+  const disconnect = client.$disconnect.bind(client);
+  client.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
+  return client;
+}
+
+/** The pg pool behind a client made by createDb. */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("this Prisma client was not created by createDb");
+  return pool;
 }
 
 const globalForDb = globalThis as unknown as { quorumDb?: Db };

@@ -3,7 +3,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { TTokenScope } from "@/lib/protocol/runner-api";
-import type { Db } from "@/server/db";
+import { poolOf, type Db } from "@/server/db";
 
 export const TOKEN_PATTERN = /^qrm_([a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
 
@@ -26,13 +26,32 @@ export interface TokenIdentity {
   scopes: TTokenScope[];
 }
 
-/** Resolves a bearer token to its owner, or null when unknown or revoked. Marks the token as used. */
+interface TokenRow {
+  id: string;
+  prefix: string;
+  scopes: string[];
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  userId: string;
+  userName: string;
+  role: "USER" | "ADMIN";
+}
+
+/**
+ * Resolves a bearer token to its owner, or null when unknown or revoked (revocation takes effect at once: nothing is
+ * cached). Every runner call starts here, so it is one prepared statement on the pool; `lastUsedAt` is written at
+ * most once a minute.
+ */
 export async function resolveToken(db: Db, token: string, now: Date = new Date()): Promise<TokenIdentity | null> {
   if (!TOKEN_PATTERN.test(token)) return null;
-  const row = await db.apiToken.findUnique({
-    where: { hash: hashToken(token) },
-    include: { user: { select: { id: true, name: true, role: true } } },
+  const pool = poolOf(db);
+  const { rows } = await pool.query<TokenRow>({
+    name: "quorum_resolve_token_v1",
+    text: `SELECT t.id, t.prefix, t.scopes, t."revokedAt", t."lastUsedAt", u.id AS "userId", u.name AS "userName", u.role
+           FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" WHERE t.hash = $1`,
+    values: [hashToken(token)],
   });
+  const row = rows[0];
   if (!row || row.revokedAt) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
@@ -40,9 +59,9 @@ export async function resolveToken(db: Db, token: string, now: Date = new Date()
   return {
     tokenId: row.id,
     prefix: row.prefix,
-    userId: row.user.id,
-    userName: row.user.name,
-    role: row.user.role,
+    userId: row.userId,
+    userName: row.userName,
+    role: row.role,
     scopes: row.scopes as TTokenScope[],
   };
 }

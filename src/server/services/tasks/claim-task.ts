@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@/generated/prisma/client";
 import { FIXTURE_REPO_PREFIX, type TClaim, type TEngineName } from "@/lib/protocol/runner-api";
-import type { Db } from "@/server/db";
+import { poolOf, type Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { EVENTS_CHANNEL } from "@/server/services/events/publish-event";
 import { mintClaimToken } from "@/server/services/tasks/claim-token";
@@ -47,64 +47,88 @@ interface ClaimedRow {
 
 const MAX_ATTEMPTS = 5;
 
-export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | null> {
-  const { db, now } = options;
-  const owner = options.actorUserId;
-  const engineFilter =
-    options.engine === "fixture"
-      ? Prisma.sql`m.repo LIKE ${`${FIXTURE_REPO_PREFIX}%`}`
-      : Prisma.sql`m.repo NOT LIKE ${`${FIXTURE_REPO_PREFIX}%`}`;
-  const leaseExpiresAt = new Date(now.getTime() + options.leaseMinutes * 60_000);
-  const seenBefore = new Date(now.getTime() - 30_000);
-
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const { token, hash } = mintClaimToken();
-    const rows = await db.$queryRaw<ClaimedRow[]>`
+/**
+ * The claim statement, prepared once per connection and engine kind ($1 owner, $2 runner, $3 gpu, $4 now,
+ * $5 seen-before, $6 lease expiry, $7 claim token hash, $8 assignment id). Planning this statement costs several
+ * times more than running it, so it is a named prepared statement whose plan PostgreSQL caches.
+ */
+function claimStatement(engine: TEngineName): { name: string; text: string } {
+  const engineFilter = engine === "fixture" ? `m.repo LIKE '${FIXTURE_REPO_PREFIX}%'` : `m.repo NOT LIKE '${FIXTURE_REPO_PREFIX}%'`;
+  return {
+    name: `quorum_claim_task_${engine}_v1`,
+    text: `
       WITH runner AS (
         UPDATE "Runner" r
-        SET "lastSeenAt" = CASE WHEN r."lastSeenAt" IS NULL OR r."lastSeenAt" < ${seenBefore} THEN ${now} ELSE r."lastSeenAt" END,
-            gpu = COALESCE(${options.gpu ?? null}::text, r.gpu)
-        WHERE r.id = ${options.runnerId} AND r."ownerId" = ${owner}
+        SET "lastSeenAt" = CASE WHEN r."lastSeenAt" IS NULL OR r."lastSeenAt" < ($5::timestamptz AT TIME ZONE 'UTC')
+                                THEN ($4::timestamptz AT TIME ZONE 'UTC') ELSE r."lastSeenAt" END,
+            gpu = COALESCE($3::text, r.gpu)
+        WHERE r.id = $2 AND r."ownerId" = $1
         RETURNING r.id
       ), candidate AS (
         SELECT t.id FROM "Task" t
         JOIN "Model" m ON m.id = t."modelId"
         WHERE t."finishedAt" IS NULL AND t."isFull" = false
           AND cardinality(t."holderOwners") < t."targetResults"
-          AND NOT (${owner} = ANY (t."holderOwners"))
-          AND m.status = 'ACTIVE' AND m."submitterId" <> ${owner} AND ${engineFilter}
+          AND NOT ($1 = ANY (t."holderOwners"))
+          AND m.status = 'ACTIVE' AND m."submitterId" <> $1 AND ${engineFilter}
           AND EXISTS (SELECT 1 FROM runner)
         ORDER BY t."finishedAt", t."isFull", t."createdAt", t."benchmarkId", t.id
         LIMIT 1
         FOR UPDATE OF t SKIP LOCKED
       ), task AS (
         UPDATE "Task" t
-        SET "holderOwners" = array_append(t."holderOwners", ${owner}),
+        SET "holderOwners" = array_append(t."holderOwners", $1::text),
             "isFull" = cardinality(t."holderOwners") + 1 >= t."targetResults",
             status = CASE WHEN t.status = 'QUEUED' THEN 'RUNNING'::"TaskStatus" ELSE t.status END,
-            "updatedAt" = ${now}
+            "updatedAt" = ($4::timestamptz AT TIME ZONE 'UTC')
         FROM candidate c WHERE t.id = c.id
         RETURNING t.id, t."modelId", t."benchmarkId", t.epoch, t."itemIds"
       ), assignment AS (
         INSERT INTO "Assignment" (id, "taskId", "runnerId", "ownerId", "claimTokenHash", status, "leaseExpiresAt", "createdAt")
-        SELECT ${`a${randomUUID().replaceAll("-", "")}`}, task.id, ${options.runnerId}, ${owner}, ${hash}, 'ACTIVE', ${leaseExpiresAt}, ${now}
+        SELECT $8, task.id, $2, $1, $7, 'ACTIVE', ($6::timestamptz AT TIME ZONE 'UTC'), ($4::timestamptz AT TIME ZONE 'UTC')
         FROM task
         RETURNING id, "taskId"
       ), event AS (
         INSERT INTO "Event" (kind, "taskId", "modelId", payload)
-        SELECT 'task.claimed', task.id, task."modelId", jsonb_build_object('runnerId', ${options.runnerId}::text) FROM task
+        SELECT 'task.claimed', task.id, task."modelId", jsonb_build_object('runnerId', $2::text) FROM task
         RETURNING id, kind, "taskId", "modelId"
       )
       SELECT a.id AS "assignmentId", task.id AS "taskId", task.epoch, task."itemIds", task."benchmarkId",
              b.name AS "benchmarkName", m.id AS "modelId", m.repo, m.revision, m."weightType", m."baseModel",
              m.precision,
              (SELECT count(*)::int FROM (
-                SELECT pg_notify(${EVENTS_CHANNEL}, json_build_object('id', e.id::text, 'kind', e.kind,
+                SELECT pg_notify('${EVENTS_CHANNEL}', json_build_object('id', e.id::text, 'kind', e.kind,
                        'taskId', e."taskId", 'modelId', e."modelId")::text) FROM event e) AS n) AS notified
       FROM assignment a
       JOIN task ON task.id = a."taskId"
       JOIN "Model" m ON m.id = task."modelId"
-      JOIN "Benchmark" b ON b.id = task."benchmarkId"`;
+      JOIN "Benchmark" b ON b.id = task."benchmarkId"`,
+  };
+}
+
+export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | null> {
+  const { db, now } = options;
+  const owner = options.actorUserId;
+  const leaseExpiresAt = new Date(now.getTime() + options.leaseMinutes * 60_000);
+  const seenBefore = new Date(now.getTime() - 30_000);
+  const statement = claimStatement(options.engine);
+  const pool = poolOf(db);
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const { token, hash } = mintClaimToken();
+    const { rows } = await pool.query<ClaimedRow>({
+      ...statement,
+      values: [
+        owner,
+        options.runnerId,
+        options.gpu ?? null,
+        now.toISOString(),
+        seenBefore.toISOString(),
+        leaseExpiresAt.toISOString(),
+        hash,
+        `a${randomUUID().replaceAll("-", "")}`,
+      ],
+    });
     const row = rows[0];
     if (!row) {
       // Nothing claimable, a lost race on a re-checked row, or a runner that is not the caller's: tell them apart.
@@ -112,7 +136,7 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
       if (!runner || runner.ownerId !== owner) {
         throw new AppError("NOT_ALLOWED", "This runner is not registered to your account. Run `pnpm runner login` again.");
       }
-      if (!(await hasClaimableTask(db, owner, engineFilter))) return null;
+      if (!(await hasClaimableTask(db, owner, options.engine))) return null;
       continue;
     }
     return {
@@ -139,7 +163,11 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
   return null;
 }
 
-async function hasClaimableTask(db: Db, owner: string, engineFilter: Prisma.Sql): Promise<boolean> {
+async function hasClaimableTask(db: Db, owner: string, engine: TEngineName): Promise<boolean> {
+  const engineFilter =
+    engine === "fixture"
+      ? Prisma.sql`m.repo LIKE ${`${FIXTURE_REPO_PREFIX}%`}`
+      : Prisma.sql`m.repo NOT LIKE ${`${FIXTURE_REPO_PREFIX}%`}`;
   const rows = await db.$queryRaw<{ found: number }[]>`
     SELECT 1 AS found FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
     WHERE t."finishedAt" IS NULL AND t."isFull" = false AND cardinality(t."holderOwners") < t."targetResults"
