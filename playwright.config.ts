@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
@@ -7,6 +7,8 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 // A fresh embedded database for each run (unless E2E_DATABASE_URL points at a server).
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "quorum-e2e-"));
+// As root, the embedded PostgreSQL runs as the `postgres` user and must reach its data folder.
+chmodSync(dataDir, 0o755);
 process.env.E2E_DATA_DIR = dataDir;
 
 export const CHROMIUM_ARGS = [
@@ -53,6 +55,8 @@ export default defineConfig({
       NEXTAUTH_URL: baseURL,
       AUTH_DEV_LOGIN: "true",
       QUORUM_ADMINS: "admin",
+      // One epoch for the whole run: no new tasks appear mid-suite.
+      EPOCH_MINUTES: "1000000",
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : { DATABASE_URL: "" }),
     },
   },

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { authOptions } from "@/server/auth/options";
+import { enabledProviders } from "@/server/auth/options";
 import { getSessionUser } from "@/server/auth/session";
 import { SignInForm } from "@/app/signin/sign-in-form";
 
@@ -11,7 +11,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const { callbackUrl, error } = await searchParams;
   const safeCallback = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
   if (await getSessionUser()) redirect(safeCallback);
-  const providers = signInProviders();
+  const providers = enabledProviders();
   return (
     <div className="mx-auto max-w-sm space-y-6 py-10">
       <h1 className="text-2xl font-semibold">Sign in to Quorum</h1>
@@ -30,16 +30,4 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       )}
     </div>
   );
-}
-
-/**
- * The configured providers as next-auth will serve them. Provider factories (Credentials, GitHub) return their
- * defaults (`credentials`, "Credentials") with the caller's overrides under `options`, which next-auth merges
- * later; read the merged id and name here, or the development sign-in would post to a provider that does not exist.
- */
-function signInProviders(): { id: string; name: string }[] {
-  return authOptions.providers.map((provider) => {
-    const overrides = (provider as { options?: { id?: string; name?: string } }).options;
-    return { id: overrides?.id ?? provider.id, name: overrides?.name ?? provider.name };
-  });
 }

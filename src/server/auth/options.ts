@@ -68,8 +68,16 @@ function providers(): NextAuthOptions["providers"] {
   return list;
 }
 
+/**
+ * The configured providers as next-auth serves them. Provider factories (Credentials, GitHub) return their defaults
+ * (`credentials`, "Credentials") with the caller's overrides under `options`, which next-auth merges later; read the
+ * merged id and name, or the development sign-in would post to a provider that does not exist.
+ */
 export function enabledProviders(): { id: string; name: string }[] {
-  return providers().map((provider) => ({ id: provider.id, name: provider.name }));
+  return authOptions.providers.map((provider) => {
+    const overrides = (provider as { options?: { id?: string; name?: string } }).options;
+    return { id: overrides?.id ?? provider.id, name: overrides?.name ?? provider.name };
+  });
 }
 
 export const authOptions: NextAuthOptions = {

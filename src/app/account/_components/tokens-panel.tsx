@@ -7,7 +7,7 @@ import { CopyButton } from "@/app/_components/copy-button";
 import { describedBy, firstErrors, FormAlert, FormField, inputClass } from "@/app/_components/form-field";
 import { RelativeTime } from "@/app/_components/relative-time";
 import { Badge } from "@/app/_components/status-badge";
-import { ZTokenFormSchema } from "@/app/account/_components/token-input";
+import { ZCreateTokenRequestSchema as ZTokenFormSchema } from "@/server/services/tokens/token-input";
 import type { TTokenScope } from "@/lib/protocol/runner-api";
 import { useTRPC } from "@/trpc/react";
 

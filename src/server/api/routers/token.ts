@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, signedInProcedure } from "@/server/api/trpc";
-import { createToken, listTokens, revokeToken, ZCreateTokenRequestSchema } from "@/server/services/tokens/manage-tokens";
+import { createToken, listTokens, revokeToken } from "@/server/services/tokens/manage-tokens";
+import { ZCreateTokenRequestSchema } from "@/server/services/tokens/token-input";
 
 export const tokenRouter = createTRPCRouter({
   create: signedInProcedure

@@ -1,14 +1,8 @@
 /** API tokens for runners and scripts: created with scopes, shown once, listed by prefix, revocable. */
-import { z } from "zod";
-import { ZTokenScopeSchema, type TTokenScope } from "@/lib/protocol/runner-api";
+import type { TTokenScope } from "@/lib/protocol/runner-api";
 import { mintToken } from "@/server/auth/tokens";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
-
-export const ZCreateTokenRequestSchema = z.object({
-  name: z.string().trim().min(1, "give the token a name").max(64, "at most 64 characters"),
-  scopes: z.array(ZTokenScopeSchema).min(1, "choose at least one scope"),
-});
 
 export async function createToken(options: {
   db: Db;
