@@ -9,14 +9,19 @@ import { PrismaClient } from "@/generated/prisma/client";
 
 export type Db = PrismaClient;
 
-const pools = new WeakMap<Db, pg.Pool>();
+/**
+ * The pool rides on the client under a global symbol, not in a module-local map: Next.js may load this module more
+ * than once (route handlers, instrumentation), and the app's one client (on globalThis) must work with each copy.
+ */
+const POOL = Symbol.for("quorum.db.pool");
+type WithPool = { [POOL]?: pg.Pool };
 
 export function createDb(connectionString: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   // An idle connection that the server drops (restart, DROP DATABASE ... FORCE) must not crash the process.
   pool.on("error", (error) => console.error(`[db] idle connection error: ${error.message}`));
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });
-  pools.set(client, pool);
+  (client as WithPool)[POOL] = pool;
   // Prisma does not close a pool it was given: $disconnect closes ours too.
   const disconnect = client.$disconnect.bind(client);
   client.$disconnect = async () => {
@@ -28,7 +33,7 @@ export function createDb(connectionString: string, options: { max?: number } = {
 
 /** The pg pool behind a client made by createDb. */
 export function poolOf(db: Db): pg.Pool {
-  const pool = pools.get(db);
+  const pool = (db as WithPool)[POOL];
   if (!pool) throw new Error("this Prisma client was not created by createDb");
   return pool;
 }
