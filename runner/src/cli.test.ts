@@ -16,7 +16,6 @@ import { startAppServer, type AppServer } from "./test-helpers/app-server";
 
 const hasDocker = await dockerIsAvailable();
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const CLI = path.join(ROOT, "runner/src/cli.ts");
 
 interface Run {
@@ -28,7 +27,9 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string>, options: { onLine?: (event: Record<string, unknown>, kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    // `node --import tsx`, not the tsx launcher: signals reach the runner itself (the launcher relays them, but
+    // SIGKILLs its child when the child does not acknowledge within 30 ms, which a loaded machine can miss).
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     const events: Array<Record<string, unknown>> = [];
