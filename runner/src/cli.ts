@@ -24,6 +24,7 @@ interface GlobalFlags {
   json?: boolean;
   verbose?: boolean;
   configDir?: string;
+  progress?: string;
 }
 
 interface RunFlags extends EngineFlags, GlobalFlags {
@@ -125,6 +126,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--json", "one JSON object per line on stdout (logs, progress, results)")
     .option("-v, --verbose", "debug logs, including the engine's own output")
     .option("--config-dir <dir>", "config directory (default: QUORUM_RUNNER_CONFIG_DIR, then the user's config dir)")
+    .option("--progress <mode>", "auto (bars on a terminal, else a line every 10 s), bars, lines or none; --json always sends progress events", "auto")
     .option("--auto", "same as `start` (takes start's options): claim, evaluate and submit in a loop")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();

@@ -14,10 +14,21 @@ import { createProgress, pickProgressMode, type Progress } from "./progress";
 
 export type Output = { logger: Logger & { setSink(sink: LogSink): void; getSink(): LogSink }; progress: Progress };
 
-export function makeOutput(flags: { json?: boolean; verbose?: boolean; quiet?: boolean }): Output {
+const PROGRESS_MODES = ["auto", "bars", "lines", "none"] as const;
+
+export function makeOutput(flags: { json?: boolean; verbose?: boolean; progress?: string }): Output {
   const level: LogLevel = flags.verbose ? "debug" : "info";
   const logger = createLogger({ json: Boolean(flags.json), level });
-  const mode = pickProgressMode({ json: Boolean(flags.json), isTTY: Boolean(process.stderr.isTTY), quiet: flags.quiet });
+  const wanted = flags.progress ?? "auto";
+  if (!(PROGRESS_MODES as readonly string[]).includes(wanted)) {
+    throw new UsageError(`--progress ${wanted}: expected ${PROGRESS_MODES.join(", ")}`, "See --help.");
+  }
+  const mode =
+    wanted === "auto" || flags.json
+      ? pickProgressMode({ json: Boolean(flags.json), isTTY: Boolean(process.stderr.isTTY), quiet: wanted === "none" })
+      : wanted === "none"
+        ? "silent"
+        : (wanted as "bars" | "lines");
   return { logger, progress: createProgress({ mode, logger }) };
 }
 
