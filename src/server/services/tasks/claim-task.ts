@@ -55,14 +55,17 @@ const MAX_ATTEMPTS = 5;
 function claimStatement(engine: TEngineName): { name: string; text: string } {
   const engineFilter = engine === "fixture" ? `m.repo LIKE '${FIXTURE_REPO_PREFIX}%'` : `m.repo NOT LIKE '${FIXTURE_REPO_PREFIX}%'`;
   return {
-    name: `quorum_claim_task_${engine}_v1`,
+    name: `quorum_claim_task_${engine}_v2`,
     text: `
       WITH runner AS (
+        SELECT r.id FROM "Runner" r WHERE r.id = $2 AND r."ownerId" = $1
+      ), touch AS (
+        -- Last contact and GPU, written only when stale or changed: most claims leave the runner row alone.
         UPDATE "Runner" r
-        SET "lastSeenAt" = CASE WHEN r."lastSeenAt" IS NULL OR r."lastSeenAt" < ($5::timestamptz AT TIME ZONE 'UTC')
-                                THEN ($4::timestamptz AT TIME ZONE 'UTC') ELSE r."lastSeenAt" END,
-            gpu = COALESCE($3::text, r.gpu)
+        SET "lastSeenAt" = ($4::timestamptz AT TIME ZONE 'UTC'), gpu = COALESCE($3::text, r.gpu)
         WHERE r.id = $2 AND r."ownerId" = $1
+          AND (r."lastSeenAt" IS NULL OR r."lastSeenAt" < ($5::timestamptz AT TIME ZONE 'UTC')
+               OR ($3::text IS NOT NULL AND r.gpu IS DISTINCT FROM $3::text))
         RETURNING r.id
       ), candidate AS (
         SELECT t.id FROM "Task" t
