@@ -8,66 +8,30 @@
  *   claims_per_s=<n> submits_per_s=<n> raw_update_tps=<n> ratio=<claims_per_s/raw_update_tps> double_claims=<n>
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { generateRunnerKeyPair, signPayload } from "../src/lib/protocol/signing";
 import { getBenchmark } from "../src/lib/benchmarks/registry";
 import { scoreOutputs } from "../src/lib/benchmarks/score-outputs";
-import type { TClaim, TItemOutput } from "../src/lib/protocol/runner-api";
+import type { TClaim } from "../src/lib/protocol/runner-api";
 import { createCaller } from "../src/server/api/root";
 import { createTRPCContext } from "../src/server/api/trpc";
 import { createDb } from "../src/server/db";
-import { startEmbeddedPostgres } from "../src/server/db/embedded";
-import { applyMigrations } from "../src/server/db/migrate";
+import { scratchDatabase } from "../src/server/db/scratch-database";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
+import { goldOutputs } from "../src/test/gold-outputs";
 
 const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 200);
 const MODELS = Number(process.env.BENCH_MODELS ?? 1000);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function outputsFor(claim: TClaim): TItemOutput[] {
-  const definition = getBenchmark(claim.task.benchmark.key);
-  return claim.task.itemIds.map((item) => {
-    const gold = definition.goldAnswer(item);
-    if (gold.kind === "generate_until") return { item, output: `#### ${gold.answer}` };
-    const mc1Count = definition.buildItemRequests(item).filter((r) => r.id.startsWith(`${item}/mc1/`)).length;
-    return {
-      item,
-      loglikelihoods: {
-        mc1: Array.from({ length: mc1Count }, (_, i) => (i === gold.mc1Correct ? -1 : -4)),
-        mc2: gold.mc2Labels.map((label) => (label ? -1 : -4)),
-      },
-    };
-  });
-}
-
 async function main(): Promise<void> {
-  let tempDir: string | null = null;
-  let stopEmbedded: (() => Promise<void>) | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    tempDir = mkdtempSync(path.join(os.tmpdir(), "quorum-bench-"));
-    chmodSync(tempDir, 0o755);
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pg"), port: 55700, findFreePort: true });
-    adminUrl = embedded.adminUrl;
-    stopEmbedded = embedded.stop;
-  }
-  const name = `quorum_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = withDatabase(adminUrl, name);
+  const database = await scratchDatabase({ adminUrl: process.env.BENCH_DATABASE_URL, port: 55700, name: `quorum_bench_${process.pid}` });
+  const url = database.url;
   try {
-    await applyMigrations({ connectionString: url });
     const db = createDb(url, { max: POOL });
     await seedBenchmarks(db);
 
@@ -109,7 +73,7 @@ async function main(): Promise<void> {
     await Promise.all(
       runners.map(async (runner) => {
         for (const claim of runner.claims) {
-          const outputs = outputsFor(claim);
+          const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
           const scored = scoreOutputs(getBenchmark(claim.task.benchmark.key), null, outputs);
           const payload = {
             assignmentId: claim.assignmentId, taskId: claim.task.id, runnerId: runner.runnerId, claimToken: claim.claimToken,
@@ -135,14 +99,13 @@ async function main(): Promise<void> {
     await db.$disconnect();
 
     // pgbench: raw single-row UPDATEs on the same database, same client count as the Prisma pool.
-    await admin.query(`SELECT 1`);
     const bench = new pg.Client({ connectionString: url });
     await bench.connect();
     await bench.query(`CREATE TABLE bench_counter (id int PRIMARY KEY, v int NOT NULL DEFAULT 0)`);
     await bench.query(`INSERT INTO bench_counter (id) SELECT generate_series(1, 10000)`);
     await bench.end();
     const scriptFile = path.join(mkdtempSync(path.join(os.tmpdir(), "quorum-pgbench-")), "update.sql");
-    (await import("node:fs")).writeFileSync(scriptFile, "\\set id random(1, 10000)\nUPDATE bench_counter SET v = v + 1 WHERE id = :id;\n");
+    writeFileSync(scriptFile, "\\set id random(1, 10000)\nUPDATE bench_counter SET v = v + 1 WHERE id = :id;\n");
     const pgbenchOut = execFileSync("pgbench", ["-n", "-f", scriptFile, "-c", String(POOL), "-j", "2", "-T", "10", url], { encoding: "utf8" });
     const tps = Number(pgbenchOut.match(/tps = ([\d.]+)/)?.[1]);
 
@@ -154,10 +117,7 @@ async function main(): Promise<void> {
         `ratio=${(claimsPerS / tps).toFixed(3)} double_claims=${doubleClaims}`,
     );
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await stopEmbedded?.();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 

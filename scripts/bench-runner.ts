@@ -5,7 +5,7 @@
  * PostgreSQL. Needs a Docker engine. Prints, last:
  *   task_wall_s=<n> engine_s=<n> overhead_s=<n> overhead_ratio=<overhead_s/task_wall_s>
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRunnerApi } from "../runner/src/api-client";
@@ -17,8 +17,7 @@ import { submitResult } from "../runner/src/submit";
 import { startAppServer } from "../runner/src/test-helpers/app-server";
 import { generateRunnerKeyPair } from "../src/lib/protocol/signing";
 import { createDb } from "../src/server/db";
-import { startEmbeddedPostgres } from "../src/server/db/embedded";
-import { applyMigrations } from "../src/server/db/migrate";
+import { scratchDatabase } from "../src/server/db/scratch-database";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 import { registerModel } from "../src/server/services/models/register-model";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
@@ -27,12 +26,10 @@ const ENGINE_SECONDS = Number(process.env.BENCH_ENGINE_SECONDS ?? 60);
 
 async function main(): Promise<void> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), "quorum-bench-runner-"));
-  chmodSync(tempDir, 0o755);
-  const database = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pg"), port: 55900, findFreePort: true });
+  const database = await scratchDatabase({ adminUrl: process.env.BENCH_DATABASE_URL, port: 55900, name: `quorum_benchrunner_${process.pid}` });
   const db = createDb(database.url, { max: 4 });
   const server = await startAppServer(db);
   try {
-    await applyMigrations({ connectionString: database.url });
     await seedBenchmarks(db);
     const author = await db.user.create({ data: { name: "bench-author", role: "ADMIN" } });
     for (const [i, repo] of ["fixture/perfect", `fixture/slow-${ENGINE_SECONDS}`].entries()) {
@@ -85,7 +82,7 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
     await db.$disconnect();
-    await database.stop();
+    await database.drop();
     rmSync(tempDir, { recursive: true, force: true });
   }
 }

@@ -6,22 +6,19 @@
  *   models=<n> results=<n> leaderboard_p95_ms=<n> live_latency_ms=<n>
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { existsSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createRunnerApi } from "../runner/src/api-client";
 import { getBenchmark, listBenchmarks } from "../src/lib/benchmarks/registry";
 import { scoreOutputs } from "../src/lib/benchmarks/score-outputs";
-import type { TClaim, TItemOutput } from "../src/lib/protocol/runner-api";
 import { generateRunnerKeyPair, signPayload } from "../src/lib/protocol/signing";
 import { createDb } from "../src/server/db";
-import { startEmbeddedPostgres } from "../src/server/db/embedded";
-import { applyMigrations } from "../src/server/db/migrate";
+import { scratchDatabase } from "../src/server/db/scratch-database";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 import { registerModel } from "../src/server/services/models/register-model";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
+import { goldOutputs } from "../src/test/gold-outputs";
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 10_000);
 const RESULTS_PER_TASK = 5; // 2 benchmarks x 5 = 10 results per model: 100,000 for 10,000 models
@@ -29,12 +26,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 3210);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const LIVE_ROUNDS = 5;
 const BASE = `http://127.0.0.1:${PORT}`;
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 async function seed(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -94,22 +85,6 @@ async function seed(url: string): Promise<void> {
   await client.end();
 }
 
-function outputsFor(claim: TClaim): TItemOutput[] {
-  const definition = getBenchmark(claim.task.benchmark.key);
-  return claim.task.itemIds.map((item) => {
-    const gold = definition.goldAnswer(item);
-    if (gold.kind === "generate_until") return { item, output: `#### ${gold.answer}` };
-    const mc1Count = definition.buildItemRequests(item).filter((r) => r.id.startsWith(`${item}/mc1/`)).length;
-    return {
-      item,
-      loglikelihoods: {
-        mc1: Array.from({ length: mc1Count }, (_, i) => (i === gold.mc1Correct ? -1 : -4)),
-        mc2: gold.mc2Labels.map((label) => (label ? -1 : -4)),
-      },
-    };
-  });
-}
-
 /** A minimal SSE client for the tRPC subscription: calls onEvent with each event's data. */
 async function subscribe(onEvent: (data: { kind: string; taskId: string | null }) => void, signal: AbortSignal): Promise<void> {
   const response = await fetch(`${BASE}/api/trpc/live.events`, { headers: { accept: "text/event-stream" }, signal });
@@ -143,24 +118,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  let tempDir: string | null = null;
-  let stopEmbedded: (() => Promise<void>) | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    tempDir = mkdtempSync(path.join(os.tmpdir(), "quorum-bench-web-"));
-    chmodSync(tempDir, 0o755);
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pg"), port: 55800, findFreePort: true });
-    adminUrl = embedded.adminUrl;
-    stopEmbedded = embedded.stop;
-  }
-  const name = `quorum_benchweb_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = withDatabase(adminUrl, name);
+  const database = await scratchDatabase({ adminUrl: process.env.BENCH_DATABASE_URL, port: 55800, name: `quorum_benchweb_${process.pid}` });
+  const url = database.url;
   let server: ReturnType<typeof spawn> | null = null;
   try {
-    await applyMigrations({ connectionString: url });
     const db = createDb(url, { max: 4 });
     await seedBenchmarks(db);
     let started = performance.now();
@@ -240,7 +201,7 @@ async function main(): Promise<void> {
       }
       const requests = claims.map((claim, i) => {
         const runner = runners[i]!;
-        const outputs = outputsFor(claim);
+        const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
         const scored = scoreOutputs(getBenchmark(claim.task.benchmark.key), null, outputs);
         const payload = {
           assignmentId: claim.assignmentId, taskId: claim.task.id, runnerId: runner.runnerId, claimToken: claim.claimToken,
@@ -274,10 +235,7 @@ async function main(): Promise<void> {
       }
       await new Promise((resolve) => setTimeout(resolve, 3000));
     }
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await stopEmbedded?.();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 

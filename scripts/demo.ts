@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const env = { ...process.env, QUORUM_RUNNER_CONFIG_DIR: configDir };
     const login = spawnSync("pnpm", ["--silent", "runner", "login", "--server", BASE, "--token", token, "--name", `${name}-runner`], { stdio: "inherit", env });
     if (login.status !== 0) throw new Error(`runner login for ${name} failed`);
-    const runner = spawn("pnpm", ["--silent", "runner", "start", "--engine", "fixture"], { stdio: ["ignore", "inherit", "inherit"], env });
+    const runner = spawn("pnpm", ["--silent", "runner", "start", "--engine", "fixture", "--progress", "lines"], { stdio: ["ignore", "inherit", "inherit"], env });
     children.push(runner);
   }
   log(`three runners are evaluating. Open ${BASE} and watch the leaderboard fill in; sign in as demo-author (admin).`);

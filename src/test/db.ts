@@ -6,17 +6,12 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "@/server/db";
+import { withDatabase } from "@/server/db/scratch-database";
 
 export interface TestDatabase {
   url: string;
   db: Db;
   drop: () => Promise<void>;
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 export async function createTestDatabase(options: { max?: number } = {}): Promise<TestDatabase> {

@@ -11,6 +11,7 @@ import { createTRPCContext, type Clock } from "@/server/api/trpc";
 import type { SessionUser } from "@/server/auth/users";
 import type { Db } from "@/server/db";
 import { createToken } from "@/server/services/tokens/manage-tokens";
+import { goldOutputs } from "@/test/gold-outputs";
 
 export class TestClock implements Clock {
   constructor(private current = new Date("2026-06-01T12:00:00Z")) {}
@@ -69,25 +70,8 @@ export async function createRunner(
   return { user, runnerId: registered.runnerId, name, keys, token, caller };
 }
 
-/**
- * Outputs a model would produce: `correct` decides, per item, whether it answers with the reference answer
- * (from the benchmark's gold answers) or a wrong one. This stands in for an inference engine.
- */
-export function fakeOutputs(benchmarkKey: string, itemIds: string[], correct: (item: string, index: number) => boolean): TItemOutput[] {
-  const definition = getBenchmark(benchmarkKey);
-  return itemIds.map((item, index) => {
-    const gold = definition.goldAnswer(item);
-    const isCorrect = correct(item, index);
-    if (gold.kind === "generate_until") {
-      return { item, output: ` The answer is computed step by step.\n#### ${isCorrect ? gold.answer : "-12345"}` };
-    }
-    const mc1Count = definition.buildItemRequests(item).filter((request) => request.id.startsWith(`${item}/mc1/`)).length;
-    const wrongChoice = (gold.mc1Correct + 1) % mc1Count;
-    const mc1 = Array.from({ length: mc1Count }, (_, i) => (i === (isCorrect ? gold.mc1Correct : wrongChoice) ? -1 : -5));
-    const mc2 = gold.mc2Labels.map((label) => ((label === 1) === isCorrect ? -1 : -6));
-    return { item, loglikelihoods: { mc1, mc2 } };
-  });
-}
+/** Outputs of a test double for a model; see gold-outputs.ts. */
+export const fakeOutputs = goldOutputs;
 
 export function signedSubmission(
   runner: TestRunner,
