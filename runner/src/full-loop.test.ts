@@ -72,7 +72,10 @@ function runCli(args: string[], configDir: string, onEvent?: (event: Record<stri
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) =>
     child.on("close", (code) => {
-      if (code !== 0 && code !== null) console.error(`runner ${args.join(" ")} exited ${code}: ${stderr}`);
+      if (code !== 0 && code !== null) {
+        const last = events.filter((e) => e.level === "error" || e.event === "task.failed").slice(-3);
+        console.error(`runner ${args.join(" ")} exited ${code}: ${stderr}\n${JSON.stringify(last)}\n${partial}`);
+      }
       resolve(code);
     }),
   );
