@@ -48,3 +48,18 @@ export async function publishEvents(tx: RawSql, events: EventInput[]): Promise<v
       FROM inserted
     ) AS notifications`;
 }
+
+/**
+ * NOTIFY for an event that is already committed, as a transaction of its own: it writes no WAL, so the global
+ * notification lock is held only for a moment. For hot paths (claims); everything else notifies in-transaction.
+ */
+export async function notifyCommitted(
+  pool: { query: (config: { name: string; text: string; values: unknown[] }) => Promise<unknown> },
+  event: { id: string; kind: EventKind; taskId: string | null; modelId: string | null },
+): Promise<void> {
+  await pool.query({
+    name: "quorum_notify_v1",
+    text: "SELECT pg_notify($1, $2)",
+    values: [EVENTS_CHANNEL, JSON.stringify(event)],
+  });
+}

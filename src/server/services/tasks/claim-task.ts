@@ -11,13 +11,18 @@
  * after this statement's snapshot, PostgreSQL re-checks those conditions on the newest version before locking it,
  * so a task can never be over-claimed nor shared by one owner's runners. A row that fails the re-check is dropped
  * and the claim simply tries again.
+ *
+ * The claim's event row is written in the statement, but its NOTIFY is sent right after the commit, on its own:
+ * PostgreSQL serialises committing transactions that NOTIFY, and a claim waiting for its WAL flush while holding
+ * that lock capped claims at one per fsync. (A notification lost to a crash in between only delays the live view;
+ * the event itself is stored and replayed to reconnecting clients.)
  */
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@/generated/prisma/client";
 import { FIXTURE_REPO_PREFIX, type TClaim, type TEngineName } from "@/lib/protocol/runner-api";
 import { poolOf, type Db } from "@/server/db";
 import { AppError } from "@/server/errors";
-import { EVENTS_CHANNEL } from "@/server/services/events/publish-event";
+import { notifyCommitted } from "@/server/services/events/publish-event";
 import { mintClaimToken } from "@/server/services/tasks/claim-token";
 
 export interface ClaimTaskOptions {
@@ -43,6 +48,7 @@ interface ClaimedRow {
   weightType: "ORIGINAL" | "ADAPTER" | "DELTA";
   baseModel: string | null;
   precision: "FLOAT16" | "BFLOAT16" | "FLOAT32" | "INT8" | "INT4";
+  eventId: string;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -55,7 +61,7 @@ const MAX_ATTEMPTS = 5;
 function claimStatement(engine: TEngineName): { name: string; text: string } {
   const engineFilter = engine === "fixture" ? `m.repo LIKE '${FIXTURE_REPO_PREFIX}%'` : `m.repo NOT LIKE '${FIXTURE_REPO_PREFIX}%'`;
   return {
-    name: `quorum_claim_task_${engine}_v2`,
+    name: `quorum_claim_task_${engine}_v3`,
     text: `
       WITH runner AS (
         SELECT r.id FROM "Runner" r WHERE r.id = $2 AND r."ownerId" = $1
@@ -98,10 +104,7 @@ function claimStatement(engine: TEngineName): { name: string; text: string } {
       )
       SELECT a.id AS "assignmentId", task.id AS "taskId", task.epoch, task."itemIds", task."benchmarkId",
              b.name AS "benchmarkName", m.id AS "modelId", m.repo, m.revision, m."weightType", m."baseModel",
-             m.precision,
-             (SELECT count(*)::int FROM (
-                SELECT pg_notify('${EVENTS_CHANNEL}', json_build_object('id', e.id::text, 'kind', e.kind,
-                       'taskId', e."taskId", 'modelId', e."modelId")::text) FROM event e) AS n) AS notified
+             m.precision, (SELECT id::text FROM event) AS "eventId"
       FROM assignment a
       JOIN task ON task.id = a."taskId"
       JOIN "Model" m ON m.id = task."modelId"
@@ -142,6 +145,7 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
       if (!(await hasClaimableTask(db, owner, options.engine))) return null;
       continue;
     }
+    await notifyCommitted(pool, { id: row.eventId, kind: "task.claimed", taskId: row.taskId, modelId: row.modelId });
     return {
       assignmentId: row.assignmentId,
       claimToken: token,
