@@ -30,17 +30,38 @@ export interface RawSql {
   $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Prisma.PrismaPromise<T>;
 }
 
+export interface StoredEvent {
+  id: string;
+  kind: EventKind;
+  taskId: string | null;
+  modelId: string | null;
+}
+
+/** Appends events without notifying; send `notifyCommitted` for each once the transaction has committed. */
+export async function insertEvents(tx: RawSql, events: EventInput[]): Promise<StoredEvent[]> {
+  if (events.length === 0) return [];
+  return tx.$queryRaw<StoredEvent[]>`
+    INSERT INTO "Event" (kind, "taskId", "modelId", payload)
+    VALUES ${eventValues(events)}
+    RETURNING id::text AS id, kind, "taskId", "modelId"`;
+}
+
+function eventValues(events: EventInput[]): Prisma.Sql {
+  return Prisma.join(
+    events.map(
+      (event) =>
+        Prisma.sql`(${event.kind}, ${event.taskId ?? null}, ${event.modelId ?? null}, ${JSON.stringify(event.payload ?? {})}::jsonb)`,
+    ),
+  );
+}
+
 /** Appends events and notifies listeners, in one statement. Call inside the transaction that made the change. */
 export async function publishEvents(tx: RawSql, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(
-    (event) =>
-      Prisma.sql`(${event.kind}, ${event.taskId ?? null}, ${event.modelId ?? null}, ${JSON.stringify(event.payload ?? {})}::jsonb)`,
-  );
   await tx.$queryRaw`
     WITH inserted AS (
       INSERT INTO "Event" (kind, "taskId", "modelId", payload)
-      VALUES ${Prisma.join(rows)}
+      VALUES ${eventValues(events)}
       RETURNING id, kind, "taskId", "modelId"
     )
     SELECT count(*)::int AS notified FROM (
@@ -55,7 +76,7 @@ export async function publishEvents(tx: RawSql, events: EventInput[]): Promise<v
  */
 export async function notifyCommitted(
   pool: { query: (config: { name: string; text: string; values: unknown[] }) => Promise<unknown> },
-  event: { id: string; kind: EventKind; taskId: string | null; modelId: string | null },
+  event: StoredEvent,
 ): Promise<void> {
   await pool.query({
     name: "quorum_notify_v1",

@@ -12,10 +12,10 @@ import { getBenchmark } from "@/lib/benchmarks/registry";
 import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
 import type { TSubmitResultRequest } from "@/lib/protocol/runner-api";
 import { verifyPayload } from "@/lib/protocol/signing";
-import type { Db } from "@/server/db";
+import { poolOf, type Db } from "@/server/db";
 import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
-import { publishEvents, type EventInput } from "@/server/services/events/publish-event";
+import { insertEvents, notifyCommitted, type EventInput } from "@/server/services/events/publish-event";
 import { updateLeaderboardRow } from "@/server/services/leaderboard/update-leaderboard-row";
 import { hashClaimToken } from "@/server/services/tasks/claim-token";
 import { decideConsensus, type ConsensusInput } from "@/server/services/tasks/consensus";
@@ -124,7 +124,7 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
   const primaryScore = scored.metrics[definition.primaryMetric];
   if (primaryScore === undefined) throw new Error(`benchmark ${definition.key} produced no ${definition.primaryMetric}`);
 
-  return db.$transaction(
+  const outcome = await db.$transaction(
     async (tx) => {
       await tx.$queryRaw`SELECT id FROM "Task" WHERE id = ${task.id} FOR UPDATE`;
       const claimed = await tx.assignment.updateMany({
@@ -158,13 +158,17 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
         { kind: "result.submitted", taskId: task.id, modelId: task.modelId, payload: { resultId: result.id } },
       ];
       const taskStatus = await settleConsensus(tx, task.id, now, events);
-      await publishEvents(tx, events);
+      const stored = await insertEvents(tx, events);
       const verdict = (await tx.result.findUniqueOrThrow({ where: { id: result.id }, select: { verdict: true } }))
         .verdict;
-      return { resultId: result.id, taskStatus, score: scored.metrics, verdict };
+      return { response: { resultId: result.id, taskStatus, score: scored.metrics, verdict }, stored };
     },
     TRANSACTION_OPTIONS,
   );
+  // Notified once committed, outside the transaction (see notifyCommitted): submissions don't queue behind the
+  // notification lock while their WAL flushes.
+  for (const event of outcome.stored) await notifyCommitted(poolOf(db), event);
+  return outcome.response;
 }
 
 /** Applies the consensus rule to the task's results, inside the submitting transaction. */
