@@ -1,7 +1,9 @@
 /**
- * The leaderboard, computed once per state change. Every change appends to the Event table in its transaction,
- * so the newest event id is a version number for all the data the board is made of: a request costs one index
- * lookup while nothing changed, and concurrent requests after a change share one recomputation.
+ * The leaderboard, computed once per change that affects it. Every state change appends to the Event table in its
+ * transaction; the newest event of the kinds that change the board (registrations, new tasks, decisions) is a
+ * version number for all the data it is made of. Claims, heartbeats and submissions that decide nothing leave it
+ * alone. A request costs a few index lookups while nothing changed, and concurrent requests after a change share
+ * one recomputation.
  */
 import { createHash } from "node:crypto";
 import type { Db } from "@/server/db";
@@ -11,8 +13,8 @@ import { getLeaderboard, type Leaderboard } from "@/server/services/leaderboard/
 export interface CachedLeaderboard {
   version: string;
   board: Leaderboard;
-  /** The public JSON (api/v0) and its ETag, rendered lazily once per version. */
-  publicJson: () => { body: string; etag: string };
+  /** One page of the public JSON (api/v0) and its ETag, rendered once per version and page. */
+  publicJson: (page: { offset: number; limit: number }) => { body: string; etag: string };
 }
 
 const state = globalThis as unknown as {
@@ -20,7 +22,14 @@ const state = globalThis as unknown as {
 };
 
 export async function getCachedLeaderboard(db: Db): Promise<CachedLeaderboard> {
-  const [row] = await db.$queryRaw<{ version: bigint | null }[]>`SELECT max(id) AS version FROM "Event"`;
+  const [row] = await db.$queryRaw<{ version: bigint | null }[]>`
+    SELECT GREATEST(
+      (SELECT max(id) FROM "Event" WHERE kind = 'model.registered'),
+      (SELECT max(id) FROM "Event" WHERE kind = 'task.created'),
+      (SELECT max(id) FROM "Event" WHERE kind = 'task.accepted'),
+      (SELECT max(id) FROM "Event" WHERE kind = 'task.disputed'),
+      (SELECT max(id) FROM "Event" WHERE kind = 'task.failed')
+    ) AS version`;
   const version = String(row?.version ?? 0);
   const cached = state.quorumLeaderboardCache;
   if (cached && cached.version === version) return cached.promise;
@@ -43,28 +52,34 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
       metrics: b.metrics.map((m) => m.name),
     })),
   });
-  let rendered: { body: string; etag: string } | null = null;
+  const pages = new Map<string, { body: string; etag: string }>();
   return {
     version,
     board,
-    publicJson: () => {
-      if (!rendered) {
-        const body = JSON.stringify(toPublicLeaderboard(board, version));
-        rendered = { body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
+    publicJson: ({ offset, limit }) => {
+      const key = `${offset}:${limit}`;
+      let page = pages.get(key);
+      if (!page) {
+        const body = JSON.stringify(toPublicLeaderboard(board, version, { offset, limit }));
+        page = { body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
+        if (pages.size < 1000) pages.set(key, page);
       }
-      return rendered;
+      return page;
     },
   };
 }
 
 /** The stable public shape of /api/v0/leaderboard.json (documented in docs/api.md). */
-export function toPublicLeaderboard(board: Leaderboard, version: string) {
+export function toPublicLeaderboard(board: Leaderboard, version: string, page: { offset: number; limit: number }) {
   return {
     apiVersion: 0,
     dataVersion: version,
     generatedAt: board.generatedAt.toISOString(),
+    total: board.entries.length,
+    offset: page.offset,
+    limit: page.limit,
     benchmarks: board.benchmarks.map((b) => ({ id: b.id, name: b.name, primaryMetric: b.primaryMetric, metrics: b.metrics })),
-    models: board.entries.map((entry) => ({
+    models: board.entries.slice(page.offset, page.offset + page.limit).map((entry) => ({
       id: entry.modelId,
       repo: entry.repo,
       revision: entry.revision,
