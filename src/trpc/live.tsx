@@ -15,15 +15,17 @@ export interface LiveEventData {
 
 /**
  * Subscribes to Quorum's live events (SSE, resumable) and refreshes the page's queries when anything changes.
- * Refreshes are coalesced: the first event refreshes at once, a burst within 200 ms costs one more refetch.
+ * With `kinds`, only those kinds refresh (the leaderboard ignores claims). Refreshes are coalesced: the first event refreshes at once, a burst within 200 ms costs one more refetch.
  */
-export function useLiveUpdates(options: { onEvent?: (event: LiveEventData) => void } = {}) {
+export function useLiveUpdates(options: { onEvent?: (event: LiveEventData) => void; kinds?: readonly string[] } = {}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const onEvent = useRef(options.onEvent);
+  const kinds = useRef(options.kinds);
   useEffect(() => {
     onEvent.current = options.onEvent;
-  }, [options.onEvent]);
+    kinds.current = options.kinds;
+  }, [options.onEvent, options.kinds]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const isPending = useRef(false);
   useEffect(
@@ -37,6 +39,7 @@ export function useLiveUpdates(options: { onEvent?: (event: LiveEventData) => vo
     trpc.live.events.subscriptionOptions(undefined, {
       onData: (tracked) => {
         onEvent.current?.(tracked.data);
+        if (kinds.current && !kinds.current.includes(tracked.data.kind)) return;
         // Leading edge refreshes at once (a score shows within a second); a burst collapses into one more refresh.
         if (timer.current) {
           isPending.current = true;

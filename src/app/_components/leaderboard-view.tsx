@@ -5,6 +5,7 @@ import { clsx } from "clsx";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { LiveStatus } from "@/app/_components/live-status";
+import { BOARD_EVENT_KINDS } from "@/lib/live-events";
 import { RelativeTime } from "@/app/_components/relative-time";
 import { ScoreInterval } from "@/app/_components/score-interval";
 import { Badge } from "@/app/_components/status-badge";
@@ -139,7 +140,7 @@ export function LeaderboardView({ initial, isPartial, total }: { initial: Board;
             . Ranks are tied where 95% intervals overlap.
           </p>
         </div>
-        <LiveStatus />
+        <LiveStatus kinds={BOARD_EVENT_KINDS} />
       </div>
 
       {total === 0 && board.entries.length === 0 ? (

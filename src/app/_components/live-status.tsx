@@ -2,9 +2,9 @@
 
 import { useLiveUpdates } from "@/trpc/live";
 
-/** Subscribes the page to live updates and says whether they are flowing. */
-export function LiveStatus() {
-  const subscription = useLiveUpdates();
+/** Subscribes the page to live updates (optionally only some kinds of event) and says whether they are flowing. */
+export function LiveStatus({ kinds }: { kinds?: readonly string[] }) {
+  const subscription = useLiveUpdates({ kinds });
   const isLive = subscription.status === "pending";
   return (
     <span

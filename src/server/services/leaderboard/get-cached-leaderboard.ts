@@ -6,6 +6,8 @@
  * one recomputation.
  */
 import { createHash } from "node:crypto";
+import { Prisma } from "@/generated/prisma/client";
+import { BOARD_EVENT_KINDS } from "@/lib/live-events";
 import type { Db } from "@/server/db";
 import { listBenchmarks } from "@/server/services/benchmarks/list-benchmarks";
 import { getLeaderboard, type Leaderboard } from "@/server/services/leaderboard/get-leaderboard";
@@ -22,14 +24,9 @@ const state = globalThis as unknown as {
 };
 
 export async function getCachedLeaderboard(db: Db): Promise<CachedLeaderboard> {
-  const [row] = await db.$queryRaw<{ version: bigint | null }[]>`
-    SELECT GREATEST(
-      (SELECT max(id) FROM "Event" WHERE kind = 'model.registered'),
-      (SELECT max(id) FROM "Event" WHERE kind = 'task.created'),
-      (SELECT max(id) FROM "Event" WHERE kind = 'task.accepted'),
-      (SELECT max(id) FROM "Event" WHERE kind = 'task.disputed'),
-      (SELECT max(id) FROM "Event" WHERE kind = 'task.failed')
-    ) AS version`;
+  // One index lookup per kind (Event(kind, id)), whatever the size of the event log.
+  const newest = BOARD_EVENT_KINDS.map((kind) => Prisma.sql`(SELECT max(id) FROM "Event" WHERE kind = ${kind})`);
+  const [row] = await db.$queryRaw<{ version: bigint | null }[]>`SELECT GREATEST(${Prisma.join(newest)}) AS version`;
   const version = String(row?.version ?? 0);
   const cached = state.quorumLeaderboardCache;
   if (cached && cached.version === version) return cached.promise;
