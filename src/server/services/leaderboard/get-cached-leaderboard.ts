@@ -6,9 +6,8 @@
  * one recomputation.
  */
 import { createHash } from "node:crypto";
-import { Prisma } from "@/generated/prisma/client";
 import { BOARD_EVENT_KINDS } from "@/lib/live-events";
-import type { Db } from "@/server/db";
+import { poolOf, type Db } from "@/server/db";
 import { listBenchmarks } from "@/server/services/benchmarks/list-benchmarks";
 import { getLeaderboard, type Leaderboard } from "@/server/services/leaderboard/get-leaderboard";
 
@@ -19,15 +18,19 @@ export interface CachedLeaderboard {
   publicJson: (page: { offset: number; limit: number }) => { body: string; etag: string };
 }
 
+const VERSION_QUERY = {
+  text: `SELECT GREATEST(${BOARD_EVENT_KINDS.map((_, i) => `(SELECT max(id) FROM "Event" WHERE kind = $${i + 1})`).join(", ")})::text AS version`,
+  values: [...BOARD_EVENT_KINDS],
+};
+
 const state = globalThis as unknown as {
   quorumLeaderboardCache?: { version: string; promise: Promise<CachedLeaderboard> };
 };
 
 export async function getCachedLeaderboard(db: Db): Promise<CachedLeaderboard> {
-  // One index lookup per kind (Event(kind, id)), whatever the size of the event log.
-  const newest = BOARD_EVENT_KINDS.map((kind) => Prisma.sql`(SELECT max(id) FROM "Event" WHERE kind = ${kind})`);
-  const [row] = await db.$queryRaw<{ version: bigint | null }[]>`SELECT GREATEST(${Prisma.join(newest)}) AS version`;
-  const version = String(row?.version ?? 0);
+  // Every request asks this, so it is one prepared statement: an index lookup per kind (Event(kind, id)).
+  const { rows } = await poolOf(db).query<{ version: string | null }>({ name: "quorum_board_version_v1", ...VERSION_QUERY });
+  const version = rows[0]?.version ?? "0";
   const cached = state.quorumLeaderboardCache;
   if (cached && cached.version === version) return cached.promise;
   const promise = build(db, version);
