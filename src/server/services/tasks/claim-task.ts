@@ -18,6 +18,7 @@
  * the event itself is stored and replayed to reconnecting clients.)
  */
 import { randomUUID } from "node:crypto";
+import type pg from "pg";
 import { Prisma } from "@/generated/prisma/client";
 import { FIXTURE_REPO_PREFIX, type TClaim, type TEngineName } from "@/lib/protocol/runner-api";
 import { poolOf, type Db } from "@/server/db";
@@ -122,9 +123,7 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const { token, hash } = mintClaimToken();
-    const { rows } = await pool.query<ClaimedRow>({
-      ...statement,
-      values: [
+    const rows = await runClaimStatement(pool, statement, [
         owner,
         options.runnerId,
         options.gpu ?? null,
@@ -133,8 +132,7 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
         leaseExpiresAt.toISOString(),
         hash,
         `a${randomUUID().replaceAll("-", "")}`,
-      ],
-    });
+    ]);
     const row = rows[0];
     if (!row) {
       // Nothing claimable, a lost race on a re-checked row, or a runner that is not the caller's: tell them apart.
@@ -168,6 +166,27 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
     };
   }
   return null;
+}
+
+/**
+ * Runs the claim in a transaction that steers the planner to walk the open-task index in order and stop at the
+ * first claimable row. Right after an epoch's tasks are created, table statistics still say "a handful of open
+ * tasks", and the planner would otherwise sort every open task on every claim (a bitmap scan plus a sort: measured
+ * at 9 ms a claim with 3,000 open slots, against well under 1 ms for the ordered walk).
+ */
+async function runClaimStatement(pool: pg.Pool, statement: { name: string; text: string }, values: unknown[]): Promise<ClaimedRow[]> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off");
+    const { rows } = await client.query<ClaimedRow>({ ...statement, values });
+    await client.query("COMMIT");
+    return rows;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 async function hasClaimableTask(db: Db, owner: string, engine: TEngineName): Promise<boolean> {
