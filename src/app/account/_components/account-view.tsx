@@ -8,6 +8,7 @@ import { Badge } from "@/app/_components/status-badge";
 import { shortCommit } from "@/app/_lib/format";
 import { TokensPanel } from "@/app/account/_components/tokens-panel";
 import { useTRPC } from "@/trpc/react";
+import { ColumnHeaders } from "@/app/_components/column-headers";
 
 export function AccountView({ serverUrl }: { serverUrl: string }) {
   const trpc = useTRPC();
@@ -42,21 +43,7 @@ export function AccountView({ serverUrl }: { serverUrl: string }) {
             <table className="w-full min-w-[600px] text-sm">
               <thead className="bg-zinc-50 text-left text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
                 <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Runner
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Valid / invalid
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Trust
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    GPU
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Last seen
-                  </th>
+                  <ColumnHeaders labels={["Runner", "Valid / invalid", "Trust", "GPU", "Last seen"]} />
                 </tr>
               </thead>
               <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">

@@ -10,6 +10,7 @@ import { Badge } from "@/app/_components/status-badge";
 import { ZCreateTokenRequestSchema as ZTokenFormSchema } from "@/server/services/tokens/token-input";
 import type { TTokenScope } from "@/lib/protocol/runner-api";
 import { useTRPC } from "@/trpc/react";
+import { ColumnHeaders } from "@/app/_components/column-headers";
 
 const SCOPES: { scope: TTokenScope; label: string; isAdminOnly?: boolean }[] = [
   { scope: "task:pull", label: "claim tasks (a runner needs this)" },
@@ -160,24 +161,7 @@ export function TokensPanel({ serverUrl, isAdmin }: { serverUrl: string; isAdmin
             <caption className="sr-only">Your API tokens</caption>
             <thead className="bg-zinc-50 text-left text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
               <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Name
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Token
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Scopes
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Created
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Last used
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <ColumnHeaders labels={["Name", "Token", "Scopes", "Created", "Last used", <span key="actions" className="sr-only">Actions</span>]} />
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">

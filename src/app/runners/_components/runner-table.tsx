@@ -6,6 +6,7 @@ import { LiveStatus } from "@/app/_components/live-status";
 import { RelativeTime } from "@/app/_components/relative-time";
 import { Badge } from "@/app/_components/status-badge";
 import { useTRPC } from "@/trpc/react";
+import { ColumnHeaders } from "@/app/_components/column-headers";
 
 export function RunnerTable() {
   const trpc = useTRPC();
@@ -40,27 +41,7 @@ export function RunnerTable() {
           <table className="w-full min-w-[720px] text-sm">
             <thead className="bg-zinc-50 text-left text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
               <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  #
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Runner
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Valid evaluations
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Invalid
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Trust
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  GPU
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Last seen
-                </th>
+                <ColumnHeaders labels={["#", "Runner", "Valid evaluations", "Invalid", "Trust", "GPU", "Last seen"]} />
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">

@@ -9,6 +9,7 @@ import { formatDuration, formatPercent, shortCommit } from "@/app/_lib/format";
 import type { RouterOutputs } from "@/app/_lib/router-types";
 import { TASK_SECTIONS } from "@/app/tasks/_components/task-sections";
 import { useTRPC } from "@/trpc/react";
+import { ColumnHeaders } from "@/app/_components/column-headers";
 
 type Task = RouterOutputs["task"]["list"][number];
 
@@ -95,24 +96,7 @@ function Section({
           <table className="w-full min-w-[760px] text-sm">
             <thead className="bg-zinc-50 text-left text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
               <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Model
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Benchmark
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Status
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Results
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Why / what is happening
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Age
-                </th>
+                <ColumnHeaders labels={["Model", "Benchmark", "Status", "Results", "Why / what is happening", "Age"]} />
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">

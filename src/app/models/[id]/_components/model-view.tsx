@@ -16,6 +16,7 @@ import {
 import { EpochChart } from "@/app/models/[id]/_components/epoch-chart";
 import { TaskCard } from "@/app/models/[id]/_components/task-card";
 import { useTRPC } from "@/trpc/react";
+import { ColumnHeaders } from "@/app/_components/column-headers";
 
 const FIRST_TASKS = 20;
 
@@ -108,18 +109,7 @@ export function ModelView({ modelId, registeredTasks }: { modelId: string; regis
             <table className="w-full text-sm">
               <thead className="bg-zinc-50 text-left text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
                 <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Benchmark
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Scores (95% interval, n items)
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Accepted tasks
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Updated
-                  </th>
+                  <ColumnHeaders labels={["Benchmark", "Scores (95% interval, n items)", "Accepted tasks", "Updated"]} />
                 </tr>
               </thead>
               <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
