@@ -12,9 +12,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { generateRunnerKeyPair, signPayload } from "../src/lib/protocol/signing";
-import { getBenchmark } from "../src/lib/benchmarks/registry";
-import { scoreOutputs } from "../src/lib/benchmarks/score-outputs";
+import { generateRunnerKeyPair } from "../src/lib/protocol/signing";
 import type { TClaim } from "../src/lib/protocol/runner-api";
 import { createCaller } from "../src/server/api/root";
 import { createTRPCContext } from "../src/server/api/trpc";
@@ -22,6 +20,7 @@ import { createDb } from "../src/server/db";
 import { scratchDatabase } from "../src/server/db/scratch-database";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
+import { signedSubmission } from "../src/test/fixtures";
 import { goldOutputs } from "../src/test/gold-outputs";
 
 const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 200);
@@ -74,14 +73,7 @@ async function main(): Promise<void> {
       runners.map(async (runner) => {
         for (const claim of runner.claims) {
           const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
-          const scored = scoreOutputs(getBenchmark(claim.task.benchmark.key), null, outputs);
-          const payload = {
-            assignmentId: claim.assignmentId, taskId: claim.task.id, runnerId: runner.runnerId, claimToken: claim.claimToken,
-            signedAt: new Date().toISOString(), benchmark: claim.task.benchmark.key, outputs,
-            outputsSha256: scored.outputsSha256, claimedScore: scored.metrics,
-            engine: { name: "bench", version: "1", imageDigest: "sha256:bench" }, gpu: null, runtimeSeconds: 1, energyKwh: null,
-          };
-          await runner.caller.task.submit({ payload, signature: signPayload(payload, runner.keys.privateKeyPem) });
+          await runner.caller.task.submit(signedSubmission(runner, claim, outputs));
           submits++;
         }
       }),

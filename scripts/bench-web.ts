@@ -10,14 +10,14 @@ import { existsSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createRunnerApi } from "../runner/src/api-client";
-import { getBenchmark, listBenchmarks } from "../src/lib/benchmarks/registry";
-import { scoreOutputs } from "../src/lib/benchmarks/score-outputs";
-import { generateRunnerKeyPair, signPayload } from "../src/lib/protocol/signing";
+import { listBenchmarks } from "../src/lib/benchmarks/registry";
+import { generateRunnerKeyPair } from "../src/lib/protocol/signing";
 import { createDb } from "../src/server/db";
 import { scratchDatabase } from "../src/server/db/scratch-database";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 import { registerModel } from "../src/server/services/models/register-model";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
+import { signedSubmission } from "../src/test/fixtures";
 import { goldOutputs } from "../src/test/gold-outputs";
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 10_000);
@@ -202,14 +202,7 @@ async function main(): Promise<void> {
       const requests = claims.map((claim, i) => {
         const runner = runners[i]!;
         const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
-        const scored = scoreOutputs(getBenchmark(claim.task.benchmark.key), null, outputs);
-        const payload = {
-          assignmentId: claim.assignmentId, taskId: claim.task.id, runnerId: runner.runnerId, claimToken: claim.claimToken,
-          signedAt: new Date().toISOString(), benchmark: claim.task.benchmark.key, outputs, outputsSha256: scored.outputsSha256,
-          claimedScore: scored.metrics, engine: { name: "bench", version: "1", imageDigest: "sha256:bench" }, gpu: null,
-          runtimeSeconds: 1, energyKwh: null,
-        };
-        return { runner, request: { payload, signature: signPayload(payload, runner.keys.privateKeyPem) } };
+        return { runner, request: signedSubmission(runner, claim, outputs) };
       });
       await requests[0]!.runner.api.submit(requests[0]!.request);
       await requests[1]!.runner.api.submit(requests[1]!.request);

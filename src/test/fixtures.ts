@@ -73,8 +73,9 @@ export async function createRunner(
 /** Outputs of a test double for a model; see gold-outputs.ts. */
 export const fakeOutputs = goldOutputs;
 
+/** A signed submission of `outputs` for `claim`, as a runner (a test one, or a benchmark's simulated one) makes it. */
 export function signedSubmission(
-  runner: TestRunner,
+  runner: { runnerId: string; keys: { privateKeyPem: string } },
   claim: TClaim,
   outputs: TItemOutput[],
   options: { signedAt?: Date; claimedScore?: Record<string, number>; outputsSha256?: string } = {},
