@@ -4,6 +4,7 @@
  * the last event id it saw (see the live-updates subscription).
  */
 import { Prisma } from "@/generated/prisma/client";
+import { batcherPerKey, createMicroBatcher } from "@/server/services/micro-batcher";
 
 export const EVENTS_CHANNEL = "quorum_events";
 
@@ -70,17 +71,32 @@ export async function publishEvents(tx: RawSql, events: EventInput[]): Promise<v
     ) AS notifications`;
 }
 
+type NotifyPool = { query: (config: { name: string; text: string; values: unknown[] }) => Promise<unknown> };
+
+const notifierOf = batcherPerKey((pool: NotifyPool) =>
+  createMicroBatcher<string, void>({
+    maxBatch: 500,
+    maxInFlight: 1, // one batch at a time keeps notifications in commit order
+    run: async (payloads) => {
+      await pool.query({
+        name: "quorum_notify_batch_v1",
+        // unnest yields the payloads in array order, so notifications leave in the order they were queued.
+        text: "SELECT count(pg_notify($1, payload))::int AS sent FROM unnest($2::text[]) AS payload",
+        values: [EVENTS_CHANNEL, payloads],
+      });
+      return payloads.map(() => undefined);
+    },
+  }),
+);
+
 /**
- * NOTIFY for an event that is already committed, as a transaction of its own: it writes no WAL, so the global
- * notification lock is held only for a moment. For hot paths (claims); everything else notifies in-transaction.
+ * NOTIFY for events that are already committed, as a transaction of their own: it writes no WAL, so the global
+ * notification lock is held only for a moment. For hot paths (claims, submissions).
+ *
+ * Concurrent callers share round trips (see micro-batcher): events queued while a batch is on its way leave
+ * together, in order, as the next one. The promise settles once the batch holding this event has been sent, so a
+ * caller that awaits it knows listeners have been told.
  */
-export async function notifyCommitted(
-  pool: { query: (config: { name: string; text: string; values: unknown[] }) => Promise<unknown> },
-  event: StoredEvent,
-): Promise<void> {
-  await pool.query({
-    name: "quorum_notify_v1",
-    text: "SELECT pg_notify($1, $2)",
-    values: [EVENTS_CHANNEL, JSON.stringify(event)],
-  });
+export function notifyCommitted(pool: NotifyPool, event: StoredEvent): Promise<void> {
+  return notifierOf(pool).submit(JSON.stringify(event));
 }

@@ -167,7 +167,8 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
   );
   // Notified once committed, outside the transaction (see notifyCommitted): submissions don't queue behind the
   // notification lock while their WAL flushes.
-  for (const event of outcome.stored) await notifyCommitted(poolOf(db), event);
+  const pool = poolOf(db);
+  await Promise.all(outcome.stored.map((event) => notifyCommitted(pool, event)));
   return outcome.response;
 }
 
@@ -238,6 +239,12 @@ async function settleConsensus(
     },
   });
   const runnerOf = new Map(results.map((result) => [result.id, result.runnerId]));
+  // Lock the runners whose counts change in one go, in id order: two acceptances sharing runners (or a claim batch
+  // touching them) then queue behind each other instead of deadlocking.
+  const countedRunners = [...new Set([...decision.valid, ...decision.invalid].map((id) => runnerOf.get(id)!))];
+  if (countedRunners.length > 0) {
+    await tx.$queryRaw`SELECT id FROM "Runner" WHERE id = ANY(${countedRunners}::text[]) ORDER BY id FOR NO KEY UPDATE`;
+  }
   if (decision.valid.length > 0) {
     await tx.result.updateMany({ where: { id: { in: decision.valid } }, data: { verdict: "VALID" } });
     await tx.runner.updateMany({
