@@ -3,7 +3,9 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { TTokenScope } from "@/lib/protocol/runner-api";
+import type pg from "pg";
 import { poolOf, type Db } from "@/server/db";
+import { batcherPerKey, createMicroBatcher } from "@/server/services/micro-batcher";
 
 export const TOKEN_PATTERN = /^qrm_([a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
 
@@ -17,6 +19,23 @@ export function mintToken(): { token: string; prefix: string; hash: string } {
   return { token, prefix, hash: hashToken(token) };
 }
 
+const tokenLookupOf = batcherPerKey((pool: pg.Pool) =>
+  createMicroBatcher<string, TokenRow | null>({
+    maxBatch: 64,
+    maxInFlight: 2,
+    run: async (hashes) => {
+      const { rows } = await pool.query<TokenRow>({
+        name: "quorum_resolve_tokens_v2",
+        text: `SELECT t.hash, t.id, t.prefix, t.scopes, t."revokedAt", t."lastUsedAt" AT TIME ZONE 'UTC' AS "lastUsedAt", u.id AS "userId", u.name AS "userName", u.role
+               FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" WHERE t.hash = ANY ($1::text[])`,
+        values: [[...new Set(hashes)]],
+      });
+      const byHash = new Map(rows.map((row) => [row.hash, row]));
+      return hashes.map((hash) => byHash.get(hash) ?? null);
+    },
+  }),
+);
+
 export interface TokenIdentity {
   tokenId: string;
   prefix: string;
@@ -27,6 +46,7 @@ export interface TokenIdentity {
 }
 
 interface TokenRow {
+  hash: string;
   id: string;
   prefix: string;
   scopes: string[];
@@ -39,19 +59,12 @@ interface TokenRow {
 
 /**
  * Resolves a bearer token to its owner, or null when unknown or revoked (revocation takes effect at once: nothing is
- * cached). Every runner call starts here, so it is one prepared statement on the pool; `lastUsedAt` is written at
- * most once a minute.
+ * cached). Every runner call starts here, so lookups that arrive together share one prepared statement (see
+ * micro-batcher); `lastUsedAt` is written at most once a minute.
  */
 export async function resolveToken(db: Db, token: string, now: Date = new Date()): Promise<TokenIdentity | null> {
   if (!TOKEN_PATTERN.test(token)) return null;
-  const pool = poolOf(db);
-  const { rows } = await pool.query<TokenRow>({
-    name: "quorum_resolve_token_v1",
-    text: `SELECT t.id, t.prefix, t.scopes, t."revokedAt", t."lastUsedAt", u.id AS "userId", u.name AS "userName", u.role
-           FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" WHERE t.hash = $1`,
-    values: [hashToken(token)],
-  });
-  const row = rows[0];
+  const row = await tokenLookupOf(poolOf(db)).submit(hashToken(token));
   if (!row || row.revokedAt) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
