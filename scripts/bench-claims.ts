@@ -1,7 +1,8 @@
 /**
  * `pnpm bench:claims`: 200 concurrent simulated runners (each of its own volunteer) claim every slot of 2,000 tasks
- * through the real tRPC procedures (in-process caller, token auth, real PostgreSQL), then submit signed results;
- * pgbench measures the same database's raw single-row UPDATE throughput for comparison.
+ * through the real tRPC procedures (in-process caller on real PostgreSQL; like an HTTP request, every call builds
+ * its own context, so its bearer token is looked up each time), then submit signed results; pgbench measures the
+ * same database's raw single-row UPDATE throughput for comparison.
  *
  * Uses a fresh database on BENCH_DATABASE_URL's server when set (any PostgreSQL 15+ where the role may CREATE
  * DATABASE), else an embedded PostgreSQL in a temporary folder. Prints, last:
@@ -45,10 +46,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNNERS; i++) {
       const user = await db.user.create({ data: { name: `volunteer-${i}` } });
       const { token } = await createToken({ db, actor: { id: user.id, role: "USER" }, name: "bench", scopes: ["task:pull", "task:submit"] });
-      const caller = createCaller(await createTRPCContext({ db, headers: new Headers({ authorization: `Bearer ${token}` }), getUser: async () => null, clock }));
+      const headers = new Headers({ authorization: `Bearer ${token}` });
+      const call = async () => createCaller(await createTRPCContext({ db, headers, getUser: async () => null, clock }));
       const keys = generateRunnerKeyPair();
-      const { runnerId } = await caller.runner.register({ name: `r${i}`, publicKey: keys.publicKey });
-      runners.push({ caller, runnerId, keys, claims: [] as TClaim[] });
+      const { runnerId } = await (await call()).runner.register({ name: `r${i}`, publicKey: keys.publicKey });
+      runners.push({ call, runnerId, keys, claims: [] as TClaim[] });
     }
 
     // Phase 1: every runner claims until nothing is left for it.
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     await Promise.all(
       runners.map(async (runner) => {
         for (;;) {
-          const { claim } = await runner.caller.task.claim({ runnerId: runner.runnerId, engine: "vllm" });
+          const { claim } = await (await runner.call()).task.claim({ runnerId: runner.runnerId, engine: "vllm" });
           if (!claim) return;
           runner.claims.push(claim);
           claims++;
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
       runners.map(async (runner) => {
         for (const claim of runner.claims) {
           const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
-          await runner.caller.task.submit(signedSubmission(runner, claim, outputs));
+          await (await runner.call()).task.submit(signedSubmission(runner, claim, outputs));
           submits++;
         }
       }),
