@@ -36,6 +36,9 @@ it("publishes committed changes to subscribers and replays missed events after a
   const adminCaller = await userCaller(database.db, admin, clock);
   const viewer = await userCaller(database.db, null, clock);
 
+  // The subscription starts listening when first read; with the listener already connected that happens before
+  // the registration below can commit.
+  await getEventListener().ensureConnected();
   const subscription = await viewer.live.events(undefined);
   const receiving = take(subscription, 3);
   const model = await adminCaller.model.register({
