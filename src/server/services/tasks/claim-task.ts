@@ -17,6 +17,7 @@
  * itself is stored and replayed to reconnecting clients.)
  */
 import { randomUUID } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import type pg from "pg";
 import { Prisma } from "@/generated/prisma/client";
 import { FIXTURE_REPO_PREFIX, type TClaim, type TEngineName } from "@/lib/protocol/runner-api";
@@ -37,7 +38,13 @@ export interface ClaimTaskOptions {
   leaseMinutes: number;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * A claim that found every task it may take locked by concurrent claims (SKIP LOCKED skips them) tries again once
+ * those commit, for up to this long, backing off from 1 ms to 50 ms. Answering "nothing to do" instead would send
+ * a runner idle while work is waiting: with a PostgreSQL that fsyncs each commit, a batch holds its rows for
+ * several milliseconds.
+ */
+const LOCKED_WAIT_MS = 3_000;
 
 /**
  * Up to 64 claims a transaction and 2 transactions at once per pool: one batch fills while another commits, and
@@ -59,7 +66,8 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
   const leaseExpiresAt = new Date(now.getTime() + options.leaseMinutes * 60_000);
   const pool = poolOf(db);
 
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  const giveUpAt = Date.now() + LOCKED_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
     const { token, hash } = mintClaimToken();
     const request: ClaimRequest = {
       owner,
@@ -78,7 +86,8 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
     }
     if (outcome.status !== "claimed") {
       // Nothing free to lock: either nothing is claimable, or another claim held the rows for a moment.
-      if (!(await hasClaimableTask(db, owner, options.engine))) return null;
+      if (!(await hasClaimableTask(db, owner, options.engine)) || Date.now() > giveUpAt) return null;
+      await setTimeout(Math.min(2 ** attempt, 50));
       continue;
     }
     const { slot } = outcome;
@@ -104,7 +113,6 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
       },
     };
   }
-  return null;
 }
 
 async function claimAlone(pool: pg.Pool, request: ClaimRequest): Promise<ClaimOutcome> {
