@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     const db = createDb(url, { max: POOL });
     await seedBenchmarks(db);
 
+    const [server] = await db.$queryRaw<{ server_version: string }[]>`SHOW server_version`;
+    console.log(`PostgreSQL ${server?.server_version}${process.env.BENCH_DATABASE_URL ? " at BENCH_DATABASE_URL" : " (embedded)"}`);
     console.log(`setting up ${MODELS} models (${MODELS * 2} tasks) and ${RUNNERS} runners of ${RUNNERS} volunteers...`);
     const submitter = await db.user.create({ data: { name: "bench-submitter", role: "ADMIN" } });
     const clock = { now: () => new Date() };

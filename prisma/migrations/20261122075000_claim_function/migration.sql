@@ -5,6 +5,8 @@
 -- after an epoch's tasks are created, table statistics still say "a handful of open tasks" and the planner would
 -- sort every open task on every claim instead. The function's own settings (below) pin the ordered walk without
 -- a BEGIN / SET LOCAL / COMMIT around the statement, and PL/pgSQL caches the statement's plan per connection.
+-- Before PostgreSQL 18 a disabled plan node counts as costing 1e10, which would make every claim worth JIT-compiling
+-- (tens of milliseconds each), hence jit = off.
 CREATE FUNCTION quorum_claim_task(
   p_owner text,
   p_runner text,
@@ -35,6 +37,7 @@ RETURNS TABLE (
 LANGUAGE plpgsql
 SET enable_bitmapscan = off
 SET enable_sort = off
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN

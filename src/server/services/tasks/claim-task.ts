@@ -86,7 +86,11 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
     }
     if (outcome.status !== "claimed") {
       // Nothing free to lock: either nothing is claimable, or another claim held the rows for a moment.
-      if (!(await hasClaimableTask(db, owner, options.engine)) || Date.now() > giveUpAt) return null;
+      if (!(await hasClaimableTask(db, owner, options.engine))) return null;
+      if (Date.now() > giveUpAt) {
+        console.warn(`[claims] runner ${options.runnerId}: every task it may take stayed locked for ${LOCKED_WAIT_MS} ms; answering "no task"`);
+        return null;
+      }
       await setTimeout(Math.min(2 ** attempt, 50));
       continue;
     }
