@@ -23,23 +23,23 @@ test.describe("as an admin", () => {
     await form.getByRole("button", { name: "Save settings" }).click();
     await expect(form.getByText("maximum results: must be at least the quorum")).toBeVisible();
     await form.getByLabel("Maximum results").fill("7");
-    await form.getByLabel("Tolerance").fill("1.5");
+    await form.getByLabel("Item agreement").fill("1.5");
     await form.getByRole("button", { name: "Save settings" }).click();
-    await expect(form.getByText("tolerance: at most 1 (scores lie in [0, 1])")).toBeVisible();
-    await expect(form.getByLabel("Tolerance")).toHaveAttribute("aria-invalid", "true");
+    await expect(form.getByText("item agreement: at most 1 (every item matches)")).toBeVisible();
+    await expect(form.getByLabel("Item agreement")).toHaveAttribute("aria-invalid", "true");
     await page.reload();
-    await expect(gsm8k).toContainText("±0.5");
+    await expect(gsm8k).toContainText("80% of items");
 
-    await form.getByLabel("Tolerance").fill("0.4");
+    await form.getByLabel("Item agreement").fill("0.9");
     await form.getByRole("button", { name: "Save settings" }).click();
     await expect(form.getByRole("status")).toHaveText("Saved gsm8k@3: the new settings apply to tasks created from now on.");
-    await expect(gsm8k).toContainText("±0.4");
+    await expect(gsm8k).toContainText("90% of items");
     await page.screenshot({ path: `${SCREENSHOTS}/benchmarks-admin.png`, fullPage: true });
 
     // Put it back: later specs expect the registry's defaults.
-    await form.getByLabel("Tolerance").fill("0.5");
+    await form.getByLabel("Item agreement").fill("0.8");
     await form.getByRole("button", { name: "Save settings" }).click();
-    await expect(gsm8k).toContainText("±0.5");
+    await expect(gsm8k).toContainText("80% of items");
   });
 });
 

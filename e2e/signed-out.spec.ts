@@ -34,7 +34,7 @@ test("the API refuses every action without a session or token (401)", async ({ r
     ["model.register", { repo: "org/x", revision: randomCommit(), weightType: "ORIGINAL", precision: "BFLOAT16" }],
     ["token.create", { name: "x", scopes: ["task:pull"] }],
     ["token.revoke", { id: "x" }],
-    ["benchmark.create", { key: "gsm8k@3", itemsPerTask: 5, quorum: 3, tolerance: 0.5, maxResults: 7, isActive: true }],
+    ["benchmark.create", { key: "gsm8k@3", itemsPerTask: 5, quorum: 3, minAgreement: 0.8, maxResults: 7, isActive: true }],
   ];
   for (const [path, input] of mutations) {
     const response = await request.post(`/api/trpc/${path}`, { data: { json: input } });

@@ -92,10 +92,12 @@ test("a disputed task and a failed task are visible with their reasons", async (
   await page.goto("/tasks");
   const disputed = page.getByRole("region", { name: /^Disputed/ });
   const disputedRow = disputed.getByRole("row", { name: new RegExp(showcase.split.repo) });
-  await expect(disputedRow).toContainText("No strict majority of the 7 results agrees within ±0.1");
+  await expect(disputedRow).toContainText("Of the 7 results, no strict majority agrees item by item");
   await expect(disputedRow).toContainText("no score is published");
   const failed = page.getByRole("region", { name: /^Failed/ });
   await expect(failed.getByRole("row", { name: new RegExp(showcase.broken.repo) })).toContainText(showcase.failureReason);
+  // The runners' own words are theirs and the admins' only: the public reason is the server's summary.
+  await expect(page.getByText(showcase.runnerWords)).toHaveCount(0);
   const running = page.getByRole("region", { name: /^Running/ });
   const runningRow = running.getByRole("row", { name: new RegExp(showcase.broken.repo) });
   await expect(runningRow).toContainText("3 runners evaluating");
@@ -105,7 +107,7 @@ test("a disputed task and a failed task are visible with their reasons", async (
   await page.goto(`/models/${showcase.split.id}`);
   const task = page.getByRole("article", { name: /^GSM8K · epoch/ });
   await expect(task.getByText("Disputed", { exact: true })).toBeVisible();
-  await expect(task.getByRole("note")).toContainText("No strict majority of the 7 results agrees within ±0.1");
+  await expect(task.getByRole("note")).toContainText("Of the 7 results, no strict majority agrees item by item");
   await expect(task.getByRole("row", { name: /rig-1/ })).toContainText("Pending");
   // A final dispute is decided: its outputs are public too.
   await task.getByRole("button", { name: "Show per-item outputs" }).click();

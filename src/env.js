@@ -44,6 +44,13 @@ export const envSchema = z.object({
   NORM_WINDOW_H: positiveInt.default(24),
   SIGNATURE_MAX_SKEW_S: positiveInt.default(300),
   SCHEDULER_INTERVAL_S: positiveInt.default(30),
+  // Trust (docs/trust.md): claim caps, lease age, reputation, spot checks.
+  MAX_CLAIMS_PER_RUNNER: positiveInt.default(1),
+  MAX_CLAIMS_PER_OWNER: positiveInt.default(3),
+  MAX_LEASE_MINUTES: positiveInt.default(360),
+  ESTABLISHED_MIN_VALID: z.coerce.number().int().nonnegative().default(10),
+  ESTABLISHED_MIN_OWNERS: z.coerce.number().int().nonnegative().default(3),
+  SPOT_CHECK_SHARE: z.coerce.number().min(0).max(0.5).default(0.03),
 });
 
 /** @typedef {z.infer<typeof envSchema>} Env */

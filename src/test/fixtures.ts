@@ -33,13 +33,19 @@ export async function createUser(db: Db, name?: string, role: "USER" | "ADMIN" =
 
 export type Caller = ReturnType<typeof createCaller>;
 
-export async function tokenCaller(db: Db, token: string, clock: Clock): Promise<Caller> {
+/**
+ * The server's randomness in tests: always the first choice, so a claim gets the oldest task it may take and tests
+ * can say which task that is. (claim-batch.test.ts checks the random choice itself.)
+ */
+export const oldestFirst = () => 0;
+
+export async function tokenCaller(db: Db, token: string, clock: Clock, random: () => number = oldestFirst): Promise<Caller> {
   const headers = new Headers({ authorization: `Bearer ${token}` });
-  return createCaller(await createTRPCContext({ db, headers, getUser: async () => null, clock }));
+  return createCaller(await createTRPCContext({ db, headers, getUser: async () => null, clock, random }));
 }
 
 export async function userCaller(db: Db, user: SessionUser | null, clock: Clock): Promise<Caller> {
-  return createCaller(await createTRPCContext({ db, headers: new Headers(), getUser: async () => user, clock }));
+  return createCaller(await createTRPCContext({ db, headers: new Headers(), getUser: async () => user, clock, random: oldestFirst }));
 }
 
 export interface TestRunner {

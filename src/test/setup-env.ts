@@ -1,1 +1,3 @@
 process.env.NEXT_TELEMETRY_DISABLED = "1";
+// Spot checks are tested on their own (spot-checks.test.ts); elsewhere a claim gets exactly the task a test expects.
+process.env.SPOT_CHECK_SHARE ??= "0";

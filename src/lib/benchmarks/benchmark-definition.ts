@@ -60,8 +60,8 @@ export interface BenchmarkDefinition {
   /** Defaults copied into the database row when it is created. */
   readonly itemsPerTask: number;
   readonly quorum: number;
-  /** Largest allowed distance between a result's primary score and the consensus (in score units, 0..1). */
-  readonly tolerance: number;
+  /** Share of a task's items on which two results must match to agree (src/server/services/tasks/agreement.ts). */
+  readonly minAgreement: number;
   readonly maxResults: number;
   /** One paragraph for the benchmark's web page: what is scored and how, and where Quorum departs from the reference. */
   readonly scoringSummary: string;

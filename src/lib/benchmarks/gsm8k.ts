@@ -64,7 +64,7 @@ export const gsm8k: BenchmarkDefinition = {
   primaryMetric: STRICT_METRIC,
   itemsPerTask: 5,
   quorum: 3,
-  tolerance: 0.5,
+  minAgreement: 0.8,
   maxResults: 7,
   scoringSummary:
     "Scored as EleutherAI lm-evaluation-harness's gsm8k (version 3): each question from the GSM8K test split " +

@@ -7,10 +7,10 @@ describe("registry", () => {
     expect(listBenchmarks().map((def) => def.key)).toEqual(["gsm8k@3", "truthfulqa_mc@2"]);
     for (const def of listBenchmarks()) {
       expect(def.key).toBe(`${def.id}@${def.version}`);
-      expect({ n: def.itemsPerTask, quorum: def.quorum, tolerance: def.tolerance, max: def.maxResults }).toEqual({
+      expect({ n: def.itemsPerTask, quorum: def.quorum, minAgreement: def.minAgreement, max: def.maxResults }).toEqual({
         n: 5,
         quorum: 3,
-        tolerance: 0.5,
+        minAgreement: 0.8,
         max: 7,
       });
       expect(def.metrics.map((metric) => metric.name)).toContain(def.primaryMetric);

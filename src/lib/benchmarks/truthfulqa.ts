@@ -95,7 +95,7 @@ export const truthfulqaMc: BenchmarkDefinition = {
   primaryMetric: "mc2",
   itemsPerTask: 5,
   quorum: 3,
-  tolerance: 0.5,
+  minAgreement: 0.8,
   maxResults: 7,
   scoringSummary:
     "Scored as EleutherAI lm-evaluation-harness's truthfulqa_mc1 and truthfulqa_mc2: each question follows the " +

@@ -84,15 +84,33 @@ export const ZClaimTaskResponseSchema = z.object({
   claim: ZClaimSchema.nullable(),
   /** When no task is available: how long to wait before asking again. */
   retryAfterSeconds: z.number().int().nonnegative(),
+  /** Why this runner gets no task now (an admin paused it, it is suspended, or it is at its cap of active claims). */
+  notice: z.string().nullish(),
 });
 
 export const ZClaimTokenRequestSchema = z.object({ claimToken: z.string().min(1) });
 export const ZHeartbeatResponseSchema = z.object({ leaseExpiresAt: z.coerce.date() });
+/**
+ * Why an evaluation failed. Runner-side causes (this machine's resources or network) free the slot and never count
+ * against the model; model-side causes count towards failing the task, when established runners of several owners
+ * report them (docs/trust.md).
+ */
+export const RUNNER_SIDE_CAUSES = ["out_of_memory", "disk", "timeout", "download", "engine", "interrupted", "other"] as const;
+export const MODEL_SIDE_CAUSES = ["no_weights", "unsupported_architecture", "model_crash"] as const;
+export const FAILURE_CAUSES = [...RUNNER_SIDE_CAUSES, ...MODEL_SIDE_CAUSES] as const;
+export const ZFailureCauseSchema = z.enum(FAILURE_CAUSES);
+export type TFailureCause = z.infer<typeof ZFailureCauseSchema>;
+export function isModelSideCause(cause: TFailureCause): boolean {
+  return (MODEL_SIDE_CAUSES as readonly string[]).includes(cause);
+}
+
 export const ZReleaseClaimRequestSchema = z.object({
   claimToken: z.string().min(1),
   reason: z.string().trim().min(1).max(2000),
   /** `released`: the runner gave the task back (shutdown); `failed`: evaluation failed on this runner. */
   kind: z.enum(["released", "failed"]),
+  /** For `failed`: what failed. Omitted, a failure counts as runner-side (`other`). */
+  cause: ZFailureCauseSchema.optional(),
 });
 
 /** One item's raw engine output, as the scoring CLI reads it. */

@@ -23,6 +23,8 @@ export interface TRPCContext {
   /** The API token that authenticated the request, if any (runners, scripts). */
   token: TokenIdentity | null;
   clock: Clock;
+  /** The server's randomness (which task a claim gets, spot checks); tests inject a fixed one. */
+  random: () => number;
 }
 
 export interface CreateContextOptions {
@@ -30,6 +32,7 @@ export interface CreateContextOptions {
   headers: Headers;
   getUser: () => Promise<SessionUser | null>;
   clock?: Clock;
+  random?: () => number;
 }
 
 export async function createTRPCContext(options: CreateContextOptions): Promise<TRPCContext> {
@@ -44,7 +47,7 @@ export async function createTRPCContext(options: CreateContextOptions): Promise<
     });
   }
   const user = bearer ? null : await options.getUser();
-  return { db: options.db, user, token, clock };
+  return { db: options.db, user, token, clock, random: options.random ?? Math.random };
 }
 
 const HTTP_CODE: Record<TQuorumErrorCode, TRPCError["code"]> = {

@@ -14,7 +14,7 @@ interface Values {
   key: string;
   itemsPerTask: string;
   quorum: string;
-  tolerance: string;
+  minAgreement: string;
   maxResults: string;
   isActive: boolean;
 }
@@ -26,7 +26,7 @@ function valuesFor(key: string, catalog: Pick<Catalog, "definitions" | "benchmar
     key,
     itemsPerTask: String(settings?.itemsPerTask ?? 5),
     quorum: String(settings?.quorum ?? 3),
-    tolerance: String(settings?.tolerance ?? 0.5),
+    minAgreement: String(settings?.minAgreement ?? 0.8),
     maxResults: String(settings?.maxResults ?? 7),
     isActive: stored?.isActive ?? true,
   };
@@ -70,7 +70,7 @@ export function BenchmarkForm({ definitions, benchmarks }: Pick<Catalog, "defini
       key: values.key,
       itemsPerTask: number(values.itemsPerTask),
       quorum: number(values.quorum),
-      tolerance: number(values.tolerance),
+      minAgreement: number(values.minAgreement),
       maxResults: number(values.maxResults),
       isActive: values.isActive,
     });
@@ -82,7 +82,7 @@ export function BenchmarkForm({ definitions, benchmarks }: Pick<Catalog, "defini
     save.mutate(parsed.data);
   };
 
-  const numberField = (key: "itemsPerTask" | "quorum" | "tolerance" | "maxResults", label: string, hint: string, step = "1") => (
+  const numberField = (key: "itemsPerTask" | "quorum" | "minAgreement" | "maxResults", label: string, hint: string, step = "1") => (
     <FormField id={`benchmark-${key}`} label={label} hint={hint} error={errors[key]}>
       <input
         id={`benchmark-${key}`}
@@ -130,7 +130,7 @@ export function BenchmarkForm({ definitions, benchmarks }: Pick<Catalog, "defini
         <div className="grid gap-4 sm:grid-cols-2">
           {numberField("itemsPerTask", "Items per task", "Sampled items each task scores.")}
           {numberField("quorum", "Quorum", "Independent results needed before consensus.")}
-          {numberField("tolerance", "Tolerance", "Largest allowed distance from consensus, in score units (0–1).", "0.01")}
+          {numberField("minAgreement", "Item agreement", "Share of items on which two results must match to agree (0.5–1).", "0.05")}
           {numberField("maxResults", "Maximum results", "How many results a disputed task may collect.")}
         </div>
         <label className="flex items-center gap-2 text-sm">

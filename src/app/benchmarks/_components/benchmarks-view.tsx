@@ -51,7 +51,7 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
                 <Fact term="Items in the split">{benchmark.itemCount.toLocaleString("en")}</Fact>
                 <Fact term="Items per task">{benchmark.itemsPerTask}</Fact>
                 <Fact term="Quorum">{benchmark.quorum} runners</Fact>
-                <Fact term="Tolerance">±{benchmark.tolerance}</Fact>
+                <Fact term="Item agreement">{Math.round(benchmark.minAgreement * 100)}% of items</Fact>
                 <Fact term="Max results if disputed">{benchmark.maxResults}</Fact>
               </dl>
               <div className="text-sm">
@@ -103,9 +103,10 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
                 </table>
               </div>
               <p className="text-xs text-zinc-500 dark:text-zinc-400">
-                Consensus: a task is accepted when its first {benchmark.quorum} results lie within ±{benchmark.tolerance} of
-                each other; otherwise it is disputed and collects up to {benchmark.maxResults} results until a strict
-                majority agrees.
+                Consensus: two results agree when they match on at least {Math.round(benchmark.minAgreement * 100)}% of the
+                items and their scores differ by at most one item; a task is accepted when at least {benchmark.quorum}{" "}
+                results, a strict majority including an established runner, all agree. Otherwise it collects up to{" "}
+                {benchmark.maxResults} results. Scores stay hidden until the task is decided.
               </p>
             </article>
           ))}

@@ -14,6 +14,7 @@ import { claimTask } from "@/server/services/tasks/claim-task";
 import { listTasks } from "@/server/services/tasks/list-tasks";
 import { heartbeatClaim, releaseClaim } from "@/server/services/tasks/manage-claim";
 import { submitResult } from "@/server/services/tasks/submit-result";
+import { trustSettingsFromEnv } from "@/server/services/trust/trust-settings";
 
 /** How long an idle runner waits before asking again. */
 const IDLE_RETRY_SECONDS = 30;
@@ -23,7 +24,7 @@ export const taskRouter = createTRPCRouter({
     .input(ZClaimTaskRequestSchema)
     .output(ZClaimTaskResponseSchema)
     .mutation(async ({ ctx, input }) => {
-      const claim = await claimTask({
+      const { claim, notice } = await claimTask({
         db: ctx.db,
         actorUserId: ctx.token.userId,
         runnerId: input.runnerId,
@@ -31,8 +32,10 @@ export const taskRouter = createTRPCRouter({
         gpu: input.gpu,
         now: ctx.clock.now(),
         leaseMinutes: env.LEASE_MINUTES,
+        trust: trustSettingsFromEnv(),
+        random: ctx.random,
       });
-      return { claim, retryAfterSeconds: claim ? 0 : IDLE_RETRY_SECONDS };
+      return { claim, notice, retryAfterSeconds: claim ? 0 : IDLE_RETRY_SECONDS };
     }),
 
   heartbeat: tokenProcedure("task:pull")
@@ -45,6 +48,7 @@ export const taskRouter = createTRPCRouter({
         claimToken: input.claimToken,
         now: ctx.clock.now(),
         leaseMinutes: env.LEASE_MINUTES,
+        maxLeaseMinutes: env.MAX_LEASE_MINUTES,
       }),
     ),
 
@@ -57,6 +61,7 @@ export const taskRouter = createTRPCRouter({
         actorUserId: ctx.token.userId,
         claimToken: input.claimToken,
         kind: input.kind,
+        cause: input.cause ?? "other",
         reason: input.reason,
         now: ctx.clock.now(),
       });
@@ -73,6 +78,7 @@ export const taskRouter = createTRPCRouter({
         request: input,
         now: ctx.clock.now(),
         maxSkewSeconds: env.SIGNATURE_MAX_SKEW_S,
+        trust: trustSettingsFromEnv(),
       }),
     ),
 

@@ -14,10 +14,10 @@ export const ZSaveBenchmarkRequestSchema = z
     key: z.string().trim().min(1, "choose a benchmark from the registry").max(100),
     itemsPerTask: wholeNumber("items per task", 1, 100),
     quorum: wholeNumber("quorum", 1, 15),
-    tolerance: z
-      .number({ error: "tolerance: enter a number between 0 and 1" })
-      .gt(0, "tolerance: must be above 0")
-      .max(1, "tolerance: at most 1 (scores lie in [0, 1])"),
+    minAgreement: z
+      .number({ error: "item agreement: enter a share between 0.5 and 1" })
+      .min(0.5, "item agreement: at least 0.5 (two results must match on most items to agree)")
+      .max(1, "item agreement: at most 1 (every item matches)"),
     maxResults: wholeNumber("maximum results", 1, 25),
     isActive: z.boolean(),
   })

@@ -23,7 +23,7 @@ export async function listBenchmarkCatalog(options: { db: Db }) {
       defaults: {
         itemsPerTask: definition.itemsPerTask,
         quorum: definition.quorum,
-        tolerance: definition.tolerance,
+        minAgreement: definition.minAgreement,
         maxResults: definition.maxResults,
       },
     })),

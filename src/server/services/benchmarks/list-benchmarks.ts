@@ -8,7 +8,7 @@ export interface BenchmarkInfo {
   version: string;
   itemsPerTask: number;
   quorum: number;
-  tolerance: number;
+  minAgreement: number;
   maxResults: number;
   isActive: boolean;
   primaryMetric: string;
@@ -33,7 +33,7 @@ export async function listBenchmarks(options: { db: Db; activeOnly?: boolean }):
       version: row.version,
       itemsPerTask: row.itemsPerTask,
       quorum: row.quorum,
-      tolerance: row.tolerance,
+      minAgreement: row.minAgreement,
       maxResults: row.maxResults,
       isActive: row.isActive,
       primaryMetric: definition.primaryMetric,

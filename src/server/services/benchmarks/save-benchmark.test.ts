@@ -6,7 +6,7 @@ import { createToken } from "@/server/services/tokens/manage-tokens";
 
 let database: TestDatabase;
 const clock = new TestClock();
-const settings = { itemsPerTask: 5, quorum: 3, tolerance: 0.5, maxResults: 7, isActive: true };
+const settings = { itemsPerTask: 5, quorum: 3, minAgreement: 0.8, maxResults: 7, isActive: true };
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -18,7 +18,7 @@ describe("benchmark.list", () => {
     const caller = await userCaller(database.db, null, clock);
     const { benchmarks, definitions } = await caller.benchmark.list();
     const gsm8k = benchmarks.find((benchmark) => benchmark.id === "gsm8k@3")!;
-    expect(gsm8k).toMatchObject({ version: "3", itemCount: 1319, quorum: 3, tolerance: 0.5, maxResults: 7, isActive: true });
+    expect(gsm8k).toMatchObject({ version: "3", itemCount: 1319, quorum: 3, minAgreement: 0.8, maxResults: 7, isActive: true });
     expect(gsm8k.datasets.map((dataset) => dataset.sha256)).toContain(
       "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14",
     );
@@ -34,12 +34,12 @@ describe("benchmark.list", () => {
 describe("benchmark.create", () => {
   it("lets an admin change a benchmark's consensus settings", async () => {
     const admin = await userCaller(database.db, await createUser(database.db, undefined, "ADMIN"), clock);
-    await expect(admin.benchmark.create({ key: "gsm8k@3", ...settings, tolerance: 0.25, maxResults: 9 })).resolves.toEqual({
+    await expect(admin.benchmark.create({ key: "gsm8k@3", ...settings, minAgreement: 0.9, maxResults: 9 })).resolves.toEqual({
       id: "gsm8k@3",
       isCreated: false,
     });
     const row = await database.db.benchmark.findUniqueOrThrow({ where: { id: "gsm8k@3" } });
-    expect(row).toMatchObject({ tolerance: 0.25, maxResults: 9, quorum: 3 });
+    expect(row).toMatchObject({ minAgreement: 0.9, maxResults: 9, quorum: 3 });
   });
 
   it("adds a registry benchmark that has no row yet, named after its definition", async () => {
@@ -82,7 +82,7 @@ describe("benchmark.create", () => {
       code: "BAD_REQUEST",
       cause: { issues: [expect.objectContaining({ path: ["maxResults"] })] },
     });
-    await expect(admin.benchmark.create({ key: "gsm8k@3", ...settings, tolerance: 0 })).rejects.toMatchObject({
+    await expect(admin.benchmark.create({ key: "gsm8k@3", ...settings, minAgreement: 0.2 })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
     await expect(admin.benchmark.create({ key: "mmlu@1", ...settings })).rejects.toMatchObject({

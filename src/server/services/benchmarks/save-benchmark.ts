@@ -49,7 +49,7 @@ export async function saveBenchmark(options: {
   const settings = {
     itemsPerTask: input.itemsPerTask,
     quorum: input.quorum,
-    tolerance: input.tolerance,
+    minAgreement: input.minAgreement,
     maxResults: input.maxResults,
     isActive: input.isActive,
   };

@@ -17,7 +17,7 @@ export async function seedBenchmarks(db: Db): Promise<void> {
         description: definition.description,
         itemsPerTask: definition.itemsPerTask,
         quorum: definition.quorum,
-        tolerance: definition.tolerance,
+        minAgreement: definition.minAgreement,
         maxResults: definition.maxResults,
       },
       update: { name: definition.name, description: definition.description },

@@ -1,15 +1,18 @@
 /**
  * Claims in batches: the claims that reach the server together are decided in one transaction (group commit).
  *
- * One batch, whatever its size, is five round trips: the runners are checked; then, in one transaction, the open
- * tasks the batch may need are locked (oldest first, `FOR UPDATE SKIP LOCKED`: concurrent batches move on to the
- * next tasks instead of queueing), the slots are assigned in memory by `assignSlots` on those locked rows — which
- * nobody else can change until the commit — and one statement writes every task update, assignment and event.
- * A lone claim is a batch of one and waits for nothing.
+ * One batch: the runners are read (with whether the pool has established runners); then, in one transaction, the
+ * owners of the batch are locked (their rows, in id order: concurrent batches of one owner queue, so the per-runner
+ * and per-owner caps on active claims hold exactly), their active claims are counted, the open tasks the batch may
+ * need are locked (oldest first, `FOR UPDATE SKIP LOCKED`: concurrent batches move on to the next tasks instead of
+ * queueing), the slots are assigned in memory by `assignSlots` (claim-matching.ts, the one home of the rules) on
+ * those locked rows — which nobody else can change until the commit — and one statement writes every task update,
+ * assignment and event. A lone claim is a batch of one and waits for nothing.
  */
 import type pg from "pg";
 import { FIXTURE_REPO_PREFIX } from "@/lib/protocol/runner-api";
-import { assignSlots } from "@/server/services/tasks/claim-matching";
+import type { TrustSettings } from "@/server/services/trust/reliability";
+import { assignSlots, eligibleTaskSql } from "@/server/services/tasks/claim-matching";
 
 export interface ClaimRequest {
   owner: string;
@@ -42,6 +45,8 @@ export type ClaimOutcome =
   | { status: "claimed"; slot: ClaimedSlot }
   /** The runner does not exist or belongs to someone else. */
   | { status: "not-yours" }
+  /** The runner may not claim now (paused, suspended, or at its cap of active claims): `notice` says why. */
+  | { status: "refused"; notice: string }
   /** No open task this runner may take was free to lock. */
   | { status: "none" }
   /** The tasks the batch locked went to others; tasks further on may still suit this runner. */
@@ -55,77 +60,110 @@ interface RunnerRow {
   ownerId: string;
   lastSeenAt: Date | null;
   gpu: string | null;
+  isEstablished: boolean;
+  pauseReason: string | null;
+  pausedAt: Date | null;
+  suspendedUntil: Date | null;
+  suspensionReason: string | null;
+  poolHasEstablished: boolean;
 }
 
 interface CandidateRow extends Omit<ClaimedSlot, "assignmentId" | "eventId" | "taskId"> {
   id: string;
   holderOwners: string[];
+  triedOwners: string[];
+  establishedHolders: number;
   targetResults: number;
   submitterId: string;
   fixture: boolean;
 }
 
 /**
- * How many open tasks a batch of `claims` locks. Most open tasks have room for more than one runner (three slots
- * by default), so half the batch plus a margin covers it; a claim left over walks on alone (status "crowded").
- * Locking fewer rows writes less and leaves more of the queue's head to concurrent batches.
+ * How many open tasks a batch of `claims` locks: enough that each claim has a choice (the server picks among the
+ * tasks a runner may take at random), few enough to leave most of the queue's head to concurrent batches. A claim
+ * left over walks on with a window of its own (status "crowded").
  */
-function lockWindow(claims: number): number {
-  return Math.ceil(claims / 2) + 2;
+export function lockWindow(claims: number): number {
+  return claims + 8;
 }
 
 const RUNNERS_STATEMENT = {
-  name: "quorum_claim_runners_v1",
-  text: `SELECT id, "ownerId", "lastSeenAt" AT TIME ZONE 'UTC' AS "lastSeenAt", gpu FROM "Runner" WHERE id = ANY ($1::text[])`,
+  name: "quorum_claim_runners_v2",
+  text: `
+    SELECT id, "ownerId", "lastSeenAt" AT TIME ZONE 'UTC' AS "lastSeenAt", gpu, "isEstablished",
+           "pausedAt" AT TIME ZONE 'UTC' AS "pausedAt", "pauseReason",
+           "suspendedUntil" AT TIME ZONE 'UTC' AS "suspendedUntil", "suspensionReason",
+           EXISTS (SELECT 1 FROM "Runner" e WHERE e."isEstablished" AND e."pausedAt" IS NULL
+                     AND (e."suspendedUntil" IS NULL OR e."suspendedUntil" < ($2::timestamptz AT TIME ZONE 'UTC'))) AS "poolHasEstablished"
+    FROM "Runner" WHERE id = ANY ($1::text[])`,
+};
+
+/** The batch's owners, locked in id order: claims of one owner are decided one batch at a time. */
+const LOCK_OWNERS_STATEMENT = {
+  name: "quorum_claim_lock_owners_v1",
+  text: `SELECT id FROM "User" WHERE id = ANY ($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
+};
+
+/** Active (unexpired) claims of the batch's owners, per runner. */
+const ACTIVE_CLAIMS_STATEMENT = {
+  name: "quorum_claim_active_v1",
+  text: `
+    SELECT "ownerId", "runnerId", count(*)::int AS count FROM "Assignment"
+    WHERE "ownerId" = ANY ($1::text[]) AND status = 'ACTIVE' AND "leaseExpiresAt" > ($2::timestamptz AT TIME ZONE 'UTC')
+    GROUP BY "ownerId", "runnerId"`,
 };
 
 /**
  * The open tasks, oldest first, that at least one of the batch's runners may take ($1 owners, $2 fixture flags,
- * $3 the fixture repo prefix, $4 how many). Each row is locked and re-checked against its newest version before
- * it is returned, so the rows describe the tasks exactly as they stand until this transaction commits.
+ * $3 established flags, $4 the fixture repo prefix, $5 whether the pool has established runners, $6 how many).
+ * Each row is locked and re-checked against its newest version before it is returned, so the rows describe the
+ * tasks exactly as they stand until this transaction commits.
  */
 const CANDIDATES_STATEMENT = {
-  name: "quorum_claim_candidates_v1",
+  name: "quorum_claim_candidates_v2",
   text: `
-    SELECT t.id, t."holderOwners", t."targetResults", t.epoch, t."itemIds", t."benchmarkId", b.name AS "benchmarkName",
-           t."modelId", m."submitterId", starts_with(m.repo, $3) AS fixture, m.repo, m.revision, m."weightType",
-           m."baseModel", m.precision
+    SELECT t.id, t."holderOwners", t."triedOwners", t."establishedHolders", t."targetResults", t.epoch, t."itemIds",
+           t."benchmarkId", b.name AS "benchmarkName", t."modelId", m."submitterId", starts_with(m.repo, $4) AS fixture,
+           m.repo, m.revision, m."weightType", m."baseModel", m.precision
     FROM "Task" t
     JOIN "Model" m ON m.id = t."modelId"
     JOIN "Benchmark" b ON b.id = t."benchmarkId"
     WHERE t."finishedAt" IS NULL AND t."isFull" = false
-      AND cardinality(t."holderOwners") < t."targetResults"
-      AND m.status = 'ACTIVE'
       AND EXISTS (
-        SELECT 1 FROM unnest($1::text[], $2::boolean[]) AS r(owner, fixture)
-        WHERE r.owner <> m."submitterId" AND NOT (r.owner = ANY (t."holderOwners"))
-          AND r.fixture = starts_with(m.repo, $3))
+        SELECT 1 FROM unnest($1::text[], $2::boolean[], $3::boolean[]) AS r(owner, fixture, established)
+        WHERE ${eligibleTaskSql({ owner: "r.owner", fixture: "r.fixture", established: "r.established", pool: "$5::boolean", prefix: "$4" })})
     ORDER BY t."finishedAt", t."isFull", t."createdAt", t."benchmarkId", t.id
-    LIMIT $4
+    LIMIT $6
     FOR UPDATE OF t SKIP LOCKED`,
 };
 
 /** Every slot the batch took: task rows, assignments and their events, in one statement. */
 const WRITE_STATEMENT = {
-  name: "quorum_claim_write_v1",
+  name: "quorum_claim_write_v2",
   text: `
     WITH claim AS (
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                           $7::timestamptz[], $8::timestamptz[])
-        WITH ORDINALITY AS c(assignment_id, task_id, model_id, runner_id, owner_id, token_hash, lease_expires_at, now, ord)
+                           $7::timestamptz[], $8::timestamptz[], $9::boolean[])
+        WITH ORDINALITY AS c(assignment_id, task_id, model_id, runner_id, owner_id, token_hash, lease_expires_at, now,
+                             established, ord)
     ), task AS (
       UPDATE "Task" t
       SET "holderOwners" = t."holderOwners" || g.owners,
+          "triedOwners" = t."triedOwners" || g.owners,
+          "establishedHolders" = t."establishedHolders" + g.established,
           "isFull" = cardinality(t."holderOwners") + cardinality(g.owners) >= t."targetResults",
           status = CASE WHEN t.status = 'QUEUED' THEN 'RUNNING'::"TaskStatus" ELSE t.status END,
           "updatedAt" = (g.now AT TIME ZONE 'UTC')
-      FROM (SELECT task_id, array_agg(owner_id ORDER BY ord) AS owners, max(now) AS now FROM claim GROUP BY task_id) g
+      FROM (SELECT task_id, array_agg(owner_id ORDER BY ord) AS owners, count(*) FILTER (WHERE established)::int AS established,
+                   max(now) AS now
+            FROM claim GROUP BY task_id) g
       WHERE t.id = g.task_id
       RETURNING t.id
     ), assignment AS (
-      INSERT INTO "Assignment" (id, "taskId", "runnerId", "ownerId", "claimTokenHash", status, "leaseExpiresAt", "createdAt")
+      INSERT INTO "Assignment" (id, "taskId", "runnerId", "ownerId", "claimTokenHash", status, "leaseExpiresAt",
+                                "isEstablished", "createdAt")
       SELECT assignment_id, task_id, runner_id, owner_id, token_hash, 'ACTIVE',
-             (lease_expires_at AT TIME ZONE 'UTC'), (now AT TIME ZONE 'UTC')
+             (lease_expires_at AT TIME ZONE 'UTC'), established, (now AT TIME ZONE 'UTC')
       FROM claim ORDER BY ord
       RETURNING id
     )
@@ -155,32 +193,102 @@ const TOUCH_STATEMENT = {
 const BEGIN_CLAIM =
   "BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL enable_material = off; SET LOCAL jit = off";
 
-export async function runClaimBatch(pool: pg.Pool, requests: readonly ClaimRequest[]): Promise<ClaimOutcome[]> {
+export interface ClaimBatchOptions {
+  trust: Pick<TrustSettings, "maxClaimsPerRunner" | "maxClaimsPerOwner">;
+  /** Rows to lock (default lockWindow(claims)); a crowded claim walking on alone asks for more. */
+  window?: number;
+  random?: () => number;
+}
+
+export async function runClaimBatch(
+  pool: pg.Pool,
+  requests: readonly ClaimRequest[],
+  options: ClaimBatchOptions,
+): Promise<ClaimOutcome[]> {
   const outcomes: ClaimOutcome[] = requests.map(() => ({ status: "not-yours" }));
   const { rows: runners } = await pool.query<RunnerRow>({
     ...RUNNERS_STATEMENT,
-    values: [[...new Set(requests.map((request) => request.runnerId))]],
+    values: [[...new Set(requests.map((request) => request.runnerId))], requests[0]!.now.toISOString()],
   });
   const runnerById = new Map(runners.map((runner) => [runner.id, runner]));
-  const valid = requests.flatMap((request, index) => (runnerById.get(request.runnerId)?.ownerId === request.owner ? [index] : []));
-  if (valid.length === 0) return outcomes;
+  const owned = requests.flatMap((request, index) => (runnerById.get(request.runnerId)?.ownerId === request.owner ? [index] : []));
+  const valid: number[] = [];
+  for (const index of owned) {
+    const request = requests[index]!;
+    const runner = runnerById.get(request.runnerId)!;
+    if (runner.pausedAt) {
+      outcomes[index] = { status: "refused", notice: `An admin paused this runner: ${runner.pauseReason ?? "no reason given"}.` };
+    } else if (runner.suspendedUntil && runner.suspendedUntil > request.now) {
+      outcomes[index] = { status: "refused", notice: runner.suspensionReason ?? `Suspended until ${runner.suspendedUntil.toISOString()}.` };
+    } else valid.push(index);
+  }
+  if (valid.length === 0) {
+    await touchRunners(pool, requests, owned, runnerById);
+    return outcomes;
+  }
+  const poolHasEstablished = runners[0]!.poolHasEstablished;
 
   const claimed: { index: number; task: CandidateRow }[] = [];
   const events = new Map<string, string>(); // `${taskId} ${runnerId}` -> event id
   const client = await pool.connect();
   try {
     await client.query(BEGIN_CLAIM);
-    const { rows: candidates } = await client.query<CandidateRow>({
-      ...CANDIDATES_STATEMENT,
-      values: [valid.map((i) => requests[i]!.owner), valid.map((i) => requests[i]!.fixture), FIXTURE_REPO_PREFIX, lockWindow(valid.length)],
+    const owners = [...new Set(valid.map((i) => requests[i]!.owner))];
+    await client.query({ ...LOCK_OWNERS_STATEMENT, values: [owners] });
+    const { rows: active } = await client.query<{ ownerId: string; runnerId: string; count: number }>({
+      ...ACTIVE_CLAIMS_STATEMENT,
+      values: [owners, requests[0]!.now.toISOString()],
     });
-    const windowFull = candidates.length === lockWindow(valid.length);
-    const taken = assignSlots(
-      valid.map((i) => requests[i]!),
-      candidates,
-    );
+    const perOwner = new Map<string, number>();
+    const perRunner = new Map<string, number>();
+    for (const row of active) {
+      perOwner.set(row.ownerId, (perOwner.get(row.ownerId) ?? 0) + row.count);
+      perRunner.set(row.runnerId, (perRunner.get(row.runnerId) ?? 0) + row.count);
+    }
+    // Caps, in request order: a batch holding two claims of one runner grants at most what the cap leaves.
+    const allowed = valid.filter((index) => {
+      const request = requests[index]!;
+      const byRunner = perRunner.get(request.runnerId) ?? 0;
+      const byOwner = perOwner.get(request.owner) ?? 0;
+      if (byRunner >= options.trust.maxClaimsPerRunner || byOwner >= options.trust.maxClaimsPerOwner) {
+        outcomes[index] = {
+          status: "refused",
+          notice:
+            byRunner >= options.trust.maxClaimsPerRunner
+              ? `This runner already holds ${byRunner} active claim(s), the most a runner may hold (${options.trust.maxClaimsPerRunner}). ` +
+                `Submit or release it first (a crashed runner's claim frees itself when its lease expires).`
+              : `Your runners already hold ${byOwner} active claims, the most one account may hold (${options.trust.maxClaimsPerOwner}).`,
+        };
+        return false;
+      }
+      perRunner.set(request.runnerId, byRunner + 1);
+      perOwner.set(request.owner, byOwner + 1);
+      return true;
+    });
+    const slotRequests = allowed.map((i) => ({
+      owner: requests[i]!.owner,
+      fixture: requests[i]!.fixture,
+      isEstablished: runnerById.get(requests[i]!.runnerId)!.isEstablished,
+    }));
+    const window = options.window ?? lockWindow(allowed.length);
+    const { rows: candidates } =
+      allowed.length === 0
+        ? { rows: [] as CandidateRow[] }
+        : await client.query<CandidateRow>({
+            ...CANDIDATES_STATEMENT,
+            values: [
+              slotRequests.map((r) => r.owner),
+              slotRequests.map((r) => r.fixture),
+              slotRequests.map((r) => r.isEstablished),
+              FIXTURE_REPO_PREFIX,
+              poolHasEstablished,
+              window,
+            ],
+          });
+    const windowFull = candidates.length === window;
+    const taken = assignSlots(slotRequests, candidates, { poolHasEstablished }, options.random);
     taken.forEach((taskIndex, k) => {
-      const index = valid[k]!;
+      const index = allowed[k]!;
       if (taskIndex === null) outcomes[index] = { status: windowFull ? "crowded" : "none" };
       else claimed.push({ index, task: candidates[taskIndex]! });
     });
@@ -198,6 +306,7 @@ export async function runClaimBatch(pool: pg.Pool, requests: readonly ClaimReque
           column((request) => request.claimTokenHash),
           column((request) => request.leaseExpiresAt.toISOString()),
           column((request) => request.now.toISOString()),
+          column((request) => runnerById.get(request.runnerId)!.isEstablished),
         ],
       });
       for (const row of rows) events.set(`${row.taskId} ${row.runnerId}`, row.id);
@@ -231,7 +340,7 @@ export async function runClaimBatch(pool: pg.Pool, requests: readonly ClaimReque
       },
     };
   }
-  await touchRunners(pool, requests, valid, runnerById);
+  await touchRunners(pool, requests, owned, runnerById);
   return outcomes;
 }
 

@@ -1,15 +1,13 @@
 /**
- * Claiming: hand a runner the oldest task that still needs results and that this runner may take.
- *
- * Rules: never a model its owner submitted; never a task already held (active or submitted) by a runner of the
- * same owner; never more active + submitted assignments than the task's target; fixture runners only take
- * `fixture/` models and real engines never do. Every rule is a condition on the task row (`holderOwners` lists
- * the owners holding its slots), checked while that row is locked.
+ * Claiming: hand a runner a task slot that the server chooses among those the runner may take (the rules are in
+ * claim-matching.ts, their one home), within the caps on active claims per runner and per owner.
  *
  * Throughput: claims that arrive together share one transaction (claim-batch.ts, through a micro-batcher per
- * connection pool). A claim whose batch locked only tasks that went to others ("crowded") walks the open tasks on
- * its own with the `quorum_claim_task` SQL function: one statement that locks its candidate with FOR UPDATE SKIP
- * LOCKED, where PostgreSQL re-checks every rule against the row's newest version before locking it.
+ * connection pool). A claim whose batch locked only tasks that went to others ("crowded") runs a batch of its own
+ * with a wider window.
+ *
+ * Spot checks: with probability `spotCheckShare` a claim is handed an already accepted task instead, looking like
+ * any other claim; its result is compared with the canonical one (submit-result.ts) and never changes the board.
  *
  * Events are written with the claim, and their NOTIFY is sent right after the commit, on its own: PostgreSQL
  * serialises committing transactions that NOTIFY, and a claim waiting for its WAL flush while holding that lock
@@ -19,13 +17,15 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
 import type pg from "pg";
-import { Prisma } from "@/generated/prisma/client";
 import { FIXTURE_REPO_PREFIX, type TClaim, type TEngineName } from "@/lib/protocol/runner-api";
 import { poolOf, type Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { notifyCommitted } from "@/server/services/events/publish-event";
-import { batcherPerKey, createMicroBatcher } from "@/server/services/micro-batcher";
+import { createMicroBatcher, type MicroBatcher } from "@/server/services/micro-batcher";
 import { runClaimBatch, type ClaimedSlot, type ClaimOutcome, type ClaimRequest } from "@/server/services/tasks/claim-batch";
+import { eligibleTaskSql } from "@/server/services/tasks/claim-matching";
+import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
+import type { TrustSettings } from "@/server/services/trust/reliability";
 import { mintClaimToken } from "@/server/services/tasks/claim-token";
 
 export interface ClaimTaskOptions {
@@ -36,6 +36,14 @@ export interface ClaimTaskOptions {
   gpu?: string | null;
   now: Date;
   leaseMinutes: number;
+  trust: TrustSettings;
+  random?: () => number;
+}
+
+export interface ClaimTaskOutcome {
+  claim: TClaim | null;
+  /** Why this runner gets no task now (paused, suspended, at its cap), when that is the reason. */
+  notice: string | null;
 }
 
 /**
@@ -46,25 +54,44 @@ export interface ClaimTaskOptions {
  */
 const LOCKED_WAIT_MS = 3_000;
 
+/** Rows a crowded claim locks when it walks on alone. */
+const CROWDED_WINDOW = 32;
+
 /**
  * Up to 64 claims a transaction and 2 transactions at once per pool: one batch fills while another commits, and
  * the pool keeps connections for everything else. (Measured with `pnpm bench:claims`: 1 or 3 at once was slower.)
  */
-const claimBatcherOf = batcherPerKey((pool: pg.Pool) =>
-  createMicroBatcher<ClaimRequest, ClaimOutcome>({ maxBatch: 64, maxInFlight: 2, run: (requests) => runClaimBatch(pool, requests) }),
-);
+type Batcher = MicroBatcher<ClaimRequest, ClaimOutcome>;
+const batchers = new WeakMap<pg.Pool, WeakMap<TrustSettings, WeakMap<() => number, Batcher>>>();
+/** One batcher per (pool, settings, randomness): in production one per pool. */
+function claimBatcherOf(pool: pg.Pool, trust: TrustSettings, random: () => number): Batcher {
+  const perTrust = batchers.get(pool) ?? new WeakMap<TrustSettings, WeakMap<() => number, Batcher>>();
+  batchers.set(pool, perTrust);
+  const perRandom = perTrust.get(trust) ?? new WeakMap<() => number, Batcher>();
+  perTrust.set(trust, perRandom);
+  let batcher = perRandom.get(random);
+  if (!batcher) {
+    batcher = createMicroBatcher<ClaimRequest, ClaimOutcome>({
+      maxBatch: 64,
+      maxInFlight: 2,
+      run: (requests) => runClaimBatch(pool, requests, { trust, random }),
+    });
+    perRandom.set(random, batcher);
+  }
+  return batcher;
+}
 
-/** One claim walking the open tasks on its own (migration `claim_function`), for a claim crowded out of its batch. */
-const SINGLE_CLAIM_STATEMENT = {
-  name: "quorum_claim_task_v5",
-  text: `SELECT * FROM quorum_claim_task($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8)`,
-};
-
-export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | null> {
+export async function claimTask(options: ClaimTaskOptions): Promise<ClaimTaskOutcome> {
   const { db, now } = options;
   const owner = options.actorUserId;
   const leaseExpiresAt = new Date(now.getTime() + options.leaseMinutes * 60_000);
   const pool = poolOf(db);
+  const random = options.random ?? Math.random;
+
+  if (options.trust.spotCheckShare > 0 && random() < options.trust.spotCheckShare) {
+    const spot = await claimSpotCheck({ ...options, leaseExpiresAt });
+    if (spot) return { claim: spot, notice: null };
+  }
 
   const giveUpAt = Date.now() + LOCKED_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
@@ -79,73 +106,139 @@ export async function claimTask(options: ClaimTaskOptions): Promise<TClaim | nul
       claimTokenHash: hash,
       assignmentId: `a${randomUUID().replaceAll("-", "")}`,
     };
-    let outcome = await claimBatcherOf(pool).submit(request);
-    if (outcome.status === "crowded") outcome = await claimAlone(pool, request);
+    let outcome = await claimBatcherOf(pool, options.trust, random).submit(request);
+    if (outcome.status === "crowded") {
+      outcome = (await runClaimBatch(pool, [request], { trust: options.trust, window: CROWDED_WINDOW, random }))[0]!;
+    }
     if (outcome.status === "not-yours") {
       throw new AppError("NOT_ALLOWED", "This runner is not registered to your account. Run `pnpm runner login` again.");
     }
+    if (outcome.status === "refused") return { claim: null, notice: outcome.notice };
     if (outcome.status !== "claimed") {
       // Nothing free to lock: either nothing is claimable, or another claim held the rows for a moment.
-      if (!(await hasClaimableTask(db, owner, options.engine))) return null;
+      if (!(await hasClaimableTask(db, owner, options.runnerId, options.engine, now))) return { claim: null, notice: null };
       if (Date.now() > giveUpAt) {
         console.warn(`[claims] runner ${options.runnerId}: every task it may take stayed locked for ${LOCKED_WAIT_MS} ms; answering "no task"`);
-        return null;
+        return { claim: null, notice: null };
       }
       await setTimeout(Math.min(2 ** attempt, 50));
       continue;
     }
     const { slot } = outcome;
     await notifyCommitted(pool, { id: slot.eventId, kind: "task.claimed", taskId: slot.taskId, modelId: slot.modelId });
-    return {
-      assignmentId: slot.assignmentId,
-      claimToken: token,
-      leaseExpiresAt,
-      leaseSeconds: options.leaseMinutes * 60,
-      task: {
-        id: slot.taskId,
-        epoch: slot.epoch,
-        model: {
-          id: slot.modelId,
-          repo: slot.repo,
-          revision: slot.revision,
-          weightType: slot.weightType,
-          baseModel: slot.baseModel,
-          precision: slot.precision,
-        },
-        benchmark: { key: slot.benchmarkId, name: slot.benchmarkName },
-        itemIds: slot.itemIds,
-      },
-    };
+    return { claim: toClaim(slot, token, leaseExpiresAt, options.leaseMinutes), notice: null };
   }
 }
 
-async function claimAlone(pool: pg.Pool, request: ClaimRequest): Promise<ClaimOutcome> {
-  const { rows } = await pool.query<ClaimedSlot>({
-    ...SINGLE_CLAIM_STATEMENT,
-    values: [
-      request.owner,
-      request.runnerId,
-      request.now.toISOString(),
-      request.leaseExpiresAt.toISOString(),
-      request.claimTokenHash,
-      request.assignmentId,
-      FIXTURE_REPO_PREFIX,
-      request.fixture,
-    ],
-  });
-  return rows[0] ? { status: "claimed", slot: rows[0] } : { status: "none" };
+function toClaim(slot: Omit<ClaimedSlot, "eventId">, token: string, leaseExpiresAt: Date, leaseMinutes: number): TClaim {
+  return {
+    assignmentId: slot.assignmentId,
+    claimToken: token,
+    leaseExpiresAt,
+    leaseSeconds: leaseMinutes * 60,
+    task: {
+      id: slot.taskId,
+      epoch: slot.epoch,
+      model: {
+        id: slot.modelId,
+        repo: slot.repo,
+        revision: slot.revision,
+        weightType: slot.weightType,
+        baseModel: slot.baseModel,
+        precision: slot.precision,
+      },
+      benchmark: { key: slot.benchmarkId, name: slot.benchmarkName },
+      itemIds: slot.itemIds,
+    },
+  };
 }
 
-async function hasClaimableTask(db: Db, owner: string, engine: TEngineName): Promise<boolean> {
-  const engineFilter =
-    engine === "fixture"
-      ? Prisma.sql`m.repo LIKE ${`${FIXTURE_REPO_PREFIX}%`}`
-      : Prisma.sql`m.repo NOT LIKE ${`${FIXTURE_REPO_PREFIX}%`}`;
-  const rows = await db.$queryRaw<{ found: number }[]>`
-    SELECT 1 AS found FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
-    WHERE t."finishedAt" IS NULL AND t."isFull" = false AND cardinality(t."holderOwners") < t."targetResults"
-      AND NOT (${owner} = ANY (t."holderOwners"))
-      AND m.status = 'ACTIVE' AND m."submitterId" <> ${owner} AND ${engineFilter}
-    LIMIT 1`;
+/** Whether an open task exists that this runner may take (the same rules as the batch, as SQL). */
+async function hasClaimableTask(db: Db, owner: string, runnerId: string, engine: TEngineName, now: Date): Promise<boolean> {
+  const fixture = engine === "fixture";
+  const rows = await db.$queryRawUnsafe<{ found: number }[]>(
+    `WITH me AS (
+       SELECT r."isEstablished" AS established,
+              EXISTS (SELECT 1 FROM "Runner" e WHERE e."isEstablished" AND e."pausedAt" IS NULL
+                        AND (e."suspendedUntil" IS NULL OR e."suspendedUntil" < $3)) AS pool
+       FROM "Runner" r WHERE r.id = $2
+     )
+     SELECT 1 AS found FROM me, "Task" t JOIN "Model" m ON m.id = t."modelId"
+     WHERE ${eligibleTaskSql({ owner: "$1", fixture: "$4", established: "me.established", pool: "me.pool", prefix: "$5" })}
+     LIMIT 1`,
+    owner,
+    runnerId,
+    now,
+    fixture,
+    FIXTURE_REPO_PREFIX,
+  );
   return rows.length > 0;
+}
+
+/**
+ * A spot check: an accepted task of a model this owner did not submit and never worked on, handed out like any other
+ * claim (no public event), within the same caps. Null when there is none or the runner may not claim.
+ */
+async function claimSpotCheck(options: ClaimTaskOptions & { leaseExpiresAt: Date }): Promise<TClaim | null> {
+  const { db, now } = options;
+  const owner = options.actorUserId;
+  const fixture = options.engine === "fixture";
+  const random = options.random ?? Math.random;
+  const { token, hash } = mintClaimToken();
+  const slot = await db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${owner} FOR NO KEY UPDATE`;
+    const runner = await tx.runner.findUnique({ where: { id: options.runnerId } });
+    if (!runner || runner.ownerId !== owner || runner.pausedAt || (runner.suspendedUntil && runner.suspendedUntil > now)) return null;
+    const active = await tx.assignment.groupBy({
+      by: ["runnerId"],
+      where: { ownerId: owner, status: "ACTIVE", leaseExpiresAt: { gt: now } },
+      _count: { _all: true },
+    });
+    const byOwner = active.reduce((sum, row) => sum + row._count._all, 0);
+    const byRunner = active.find((row) => row.runnerId === options.runnerId)?._count._all ?? 0;
+    if (byRunner >= options.trust.maxClaimsPerRunner || byOwner >= options.trust.maxClaimsPerOwner) return null;
+    const candidates = await tx.$queryRaw<{ id: string }[]>`
+      SELECT t.id FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
+      WHERE t.status = 'ACCEPTED' AND t."acceptedResultId" IS NOT NULL AND m.status = 'ACTIVE'
+        AND m."submitterId" <> ${owner} AND NOT (${owner} = ANY (t."triedOwners"))
+        AND starts_with(m.repo, ${FIXTURE_REPO_PREFIX}) = ${fixture}
+      ORDER BY t."finishedAt" DESC LIMIT 50`;
+    if (candidates.length === 0) return null;
+    const picked = candidates[Math.min(candidates.length - 1, Math.floor(random() * candidates.length))]!;
+    const [task] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Task" WHERE id = ${picked.id} FOR UPDATE`;
+    if (!task) return null;
+    const updated = await tx.task.update({
+      where: { id: picked.id },
+      data: { triedOwners: { push: owner } },
+      include: { benchmark: { select: { name: true } }, model: true },
+    });
+    const assignment = await tx.assignment.create({
+      data: {
+        taskId: updated.id,
+        runnerId: options.runnerId,
+        ownerId: owner,
+        claimTokenHash: hash,
+        status: "ACTIVE",
+        leaseExpiresAt: options.leaseExpiresAt,
+        isEstablished: runner.isEstablished,
+        isSpotCheck: true,
+        createdAt: now,
+      },
+    });
+    return {
+      assignmentId: assignment.id,
+      taskId: updated.id,
+      epoch: updated.epoch,
+      itemIds: updated.itemIds,
+      benchmarkId: updated.benchmarkId,
+      benchmarkName: updated.benchmark.name,
+      modelId: updated.modelId,
+      repo: updated.model.repo,
+      revision: updated.model.revision,
+      weightType: updated.model.weightType,
+      baseModel: updated.model.baseModel,
+      precision: updated.model.precision,
+    };
+  }, TRANSACTION_OPTIONS);
+  return slot ? toClaim(slot, token, options.leaseExpiresAt, options.leaseMinutes) : null;
 }

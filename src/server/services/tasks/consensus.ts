@@ -1,20 +1,27 @@
 /**
- * Consensus over the recomputed scores of one task's results (pure; no database).
+ * Consensus over one task's results (pure; no database). Modelled on BOINC's validator — a canonical result,
+ * replication that grows only when results disagree — with item-level comparison (agreement.ts) instead of a score
+ * tolerance.
  *
  * 1. Nothing is decided until the task's target number of results is in (the quorum K, at first).
- * 2. First round (exactly K results): if max - min of the primary scores is within the tolerance, accept the
- *    median result. Every result within the tolerance of the accepted value is VALID.
- * 3. Otherwise the task is DISPUTED and two more slots open (so a strict majority can form), up to maxResults.
- *    With more results in, accept the largest cluster whose range is within the tolerance if it is a strict
- *    majority of all results (its median is accepted; members VALID, the rest INVALID); if there is none and
- *    maxResults is reached, the task stays DISPUTED with a reason users can read.
+ * 2. The results are compared pairwise. The largest group in which every pair agrees is found (results per task are
+ *    few, at most 12, so every subset is tried). The task is accepted when that group
+ *      - has at least K results, and
+ *      - is a strict majority of all results, and
+ *      - contains an established runner's result whenever the pool has established runners (`requireEstablished`):
+ *        results of new runners never form a majority on their own.
+ *    Its canonical result is the member that matches the other members on the most items (the earliest on ties); the
+ *    results that agree with the canonical one are VALID, every other result INVALID.
+ * 3. Otherwise the task is DISPUTED and two more slots open (so a strict majority can form), up to maxResults; at
+ *    maxResults it stays DISPUTED for good. While a task is open its reason names no scores (a runner must not be
+ *    able to match its peers without running the model); a final reason may, since everything is public then.
  */
+import { compareResults, type AgreementInput } from "@/server/services/tasks/agreement";
 
-export interface ConsensusInput {
+export interface ConsensusInput extends AgreementInput {
   id: string;
-  primary: number;
-  /** Per item: the runner's extracted answers, serialised; used for item agreement. */
-  extracted: Record<string, string>;
+  /** The runner was established when it submitted. */
+  isEstablished: boolean;
 }
 
 export type ConsensusDecision =
@@ -33,74 +40,109 @@ export interface ConsensusSettings {
   quorum: number;
   targetResults: number;
   maxResults: number;
-  tolerance: number;
+  /** Share of items two results must match on (the benchmark's setting). */
+  minAgreement: number;
+  itemIds: readonly string[];
+  /** True when the pool has established runners: an accepted group must include one. */
+  requireEstablished: boolean;
 }
 
-/** A tiny epsilon so that 0.1 + 0.2-style float noise never turns agreement into a dispute. */
-const EPSILON = 1e-9;
+/** Results per task are capped well below this by the benchmark settings; the subset search is 2^n. */
+const MAX_RESULTS_SEARCHED = 16;
 
 export function decideConsensus(results: ConsensusInput[], settings: ConsensusSettings): ConsensusDecision {
   if (results.length < settings.targetResults) return { kind: "waiting" };
-  const sorted = [...results].sort((a, b) => a.primary - b.primary || a.id.localeCompare(b.id));
-  const agreement = itemAgreement(results);
-  const format = (value: number) => value.toFixed(3);
+  const n = results.length;
+  if (n > MAX_RESULTS_SEARCHED) throw new RangeError(`consensus over ${n} results: at most ${MAX_RESULTS_SEARCHED}`);
+  const pairs = results.map((a) =>
+    results.map((b) => (a === b ? null : compareResults(a, b, settings.itemIds, settings.minAgreement))),
+  );
+  const agrees = (i: number, j: number) => i === j || pairs[i]![j]!.agree;
+  const agreement = itemAgreement(results, settings.itemIds);
 
-  const cluster = largestCluster(sorted, settings.tolerance);
-  const isFirstRound = results.length <= settings.quorum;
-  const isAccepted = isFirstRound ? cluster.length === sorted.length : cluster.length * 2 > sorted.length;
+  const group = largestAgreeingGroup(n, agrees, (members) =>
+    !settings.requireEstablished || members.some((i) => results[i]!.isEstablished),
+  );
+  const isAccepted = group !== null && group.length >= settings.quorum && group.length * 2 > n;
   if (isAccepted) {
-    const accepted = cluster[Math.floor((cluster.length - 1) / 2)]!;
-    const valid = sorted.filter((r) => Math.abs(r.primary - accepted.primary) <= settings.tolerance + EPSILON);
-    const validIds = new Set(valid.map((r) => r.id));
+    const matchingWithGroup = (i: number) => group.reduce((sum, j) => sum + (i === j ? 0 : pairs[i]![j]!.matching), 0);
+    const canonical = group.reduce((best, i) => (matchingWithGroup(i) > matchingWithGroup(best) ? i : best), group[0]!);
+    const valid = results.filter((_, i) => agrees(canonical, i)).map((r) => r.id);
+    const validIds = new Set(valid);
     return {
       kind: "accepted",
-      acceptedId: accepted.id,
-      acceptedScore: accepted.primary,
-      valid: [...validIds],
-      invalid: sorted.filter((r) => !validIds.has(r.id)).map((r) => r.id),
+      acceptedId: results[canonical]!.id,
+      acceptedScore: results[canonical]!.primary,
+      valid,
+      invalid: results.filter((r) => !validIds.has(r.id)).map((r) => r.id),
       itemAgreement: agreement,
     };
   }
-  const scores = sorted.map((r) => format(r.primary)).join(", ");
-  if (sorted.length >= settings.maxResults) {
+  const unrestricted = settings.requireEstablished ? largestAgreeingGroup(n, agrees, () => true) : group;
+  const why =
+    unrestricted !== null && unrestricted.length * 2 > n && unrestricted.length >= settings.quorum
+      ? "the majority that agrees includes no established runner"
+      : "no strict majority agrees item by item";
+  if (n >= settings.maxResults) {
+    const scores = [...results].sort((a, b) => a.primary - b.primary).map((r) => r.primary.toFixed(3));
     return {
       kind: "disputed",
       isFinal: true,
       targetResults: settings.targetResults,
       itemAgreement: agreement,
       reason:
-        `No strict majority of the ${sorted.length} results agrees within ±${settings.tolerance} ` +
-        `(scores: ${scores}); the maximum of ${settings.maxResults} results is reached, so no score is published.`,
+        `Of the ${n} results, ${why} (scores: ${scores.join(", ")}); the maximum of ${settings.maxResults} results ` +
+        `is reached, so no score is published.`,
     };
   }
-  const targetResults = Math.min(settings.maxResults, sorted.length + 2);
+  const targetResults = Math.min(settings.maxResults, n + 2);
   return {
     kind: "disputed",
     isFinal: false,
     targetResults,
     itemAgreement: agreement,
-    reason:
-      `The ${sorted.length} results disagree by more than ±${settings.tolerance} (scores: ${scores}); ` +
-      `collecting up to ${targetResults} results to find a majority.`,
+    reason: `Of the ${n} results, ${why}; collecting up to ${targetResults} results to find a majority.`,
   };
 }
 
-/** The largest run of sorted results whose range (max - min) is within the tolerance; the earliest on ties. */
-function largestCluster(sorted: ConsensusInput[], tolerance: number): ConsensusInput[] {
-  let best: [number, number] = [0, 0];
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]!.primary - sorted[start]!.primary > tolerance + EPSILON) start++;
-    if (end - start > best[1] - best[0]) best = [start, end];
+/**
+ * The largest set of results in which every pair agrees and that `isEligible` accepts; the earliest results win ties
+ * (lexicographically smallest indices). Null when no eligible set exists.
+ */
+function largestAgreeingGroup(
+  n: number,
+  agrees: (i: number, j: number) => boolean,
+  isEligible: (members: number[]) => boolean,
+): number[] | null {
+  let best: number[] | null = null;
+  // Subsets in order of size (largest first), then lexicographically: the first eligible clique is the answer.
+  for (let size = n; size >= 1; size--) {
+    for (const members of combinations(n, size)) {
+      if (!members.every((i, a) => members.slice(a + 1).every((j) => agrees(i, j)))) continue;
+      if (isEligible(members)) {
+        best = members;
+        break;
+      }
+    }
+    if (best) break;
   }
-  return sorted.slice(best[0], best[1] + 1);
+  return best;
 }
 
-/** Share of items on which every result extracted the same answers. */
-export function itemAgreement(results: ConsensusInput[]): number {
-  if (results.length === 0) return 0;
-  const items = Object.keys(results[0]!.extracted);
-  if (items.length === 0) return 0;
-  const agreed = items.filter((item) => results.every((r) => r.extracted[item] === results[0]!.extracted[item]));
-  return agreed.length / items.length;
+function* combinations(n: number, size: number, start = 0, prefix: number[] = []): Generator<number[]> {
+  if (prefix.length === size) {
+    yield prefix;
+    return;
+  }
+  for (let i = start; i <= n - (size - prefix.length); i++) yield* combinations(n, size, i + 1, [...prefix, i]);
+}
+
+/** Share of the task's items on which every result's evidence is identical (shown on the task card). */
+export function itemAgreement(results: readonly AgreementInput[], itemIds: readonly string[]): number {
+  if (results.length === 0 || itemIds.length === 0) return 0;
+  const first = results[0]!;
+  const agreed = itemIds.filter((item) =>
+    results.every((r) => JSON.stringify(r.items[item]?.extracted) === JSON.stringify(first.items[item]?.extracted)),
+  );
+  return agreed.length / itemIds.length;
 }

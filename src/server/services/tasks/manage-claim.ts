@@ -1,10 +1,16 @@
 /**
- * A claim's life after it is handed out: heartbeats extend the lease; the runner may release it (shutdown) or
- * report a failure; the reaper expires leases whose runner went silent. Every path frees the slot for another
- * runner and records why, so no task ever sits "running" forever.
+ * A claim's life after it is handed out: heartbeats extend the lease, never past the claim's maximum age; the runner
+ * may release it (shutdown) or report a failure with its cause; the reaper expires leases whose runner went silent.
+ * Every path frees the slot for another runner and records why, so no task ever sits "running" forever.
+ *
+ * Failures: a runner-side cause (its memory, disk, network, time) only frees the slot. A task is FAILED only when
+ * runners of FAILURES_TO_FAIL_TASK distinct owners report a model-side cause — established runners whenever the
+ * pool has any — and the reason shown is the server's summary of the causes, never a runner's own words.
  */
 import type { Prisma } from "@/generated/prisma/client";
+import { isModelSideCause, type TFailureCause } from "@/lib/protocol/runner-api";
 import type { Db } from "@/server/db";
+import { poolHasEstablished } from "@/server/services/trust/update-reliability";
 import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
@@ -39,10 +45,20 @@ export async function heartbeatClaim(options: {
   claimToken: string;
   now: Date;
   leaseMinutes: number;
+  /** A claim's lease never reaches past its creation plus this. */
+  maxLeaseMinutes: number;
 }): Promise<{ leaseExpiresAt: Date }> {
   const { db, now } = options;
   const assignment = await findActiveAssignment(db, options.claimToken, options.actorUserId, now);
-  const leaseExpiresAt = new Date(now.getTime() + options.leaseMinutes * 60_000);
+  const maxExpiry = new Date(assignment.createdAt.getTime() + options.maxLeaseMinutes * 60_000);
+  const leaseExpiresAt = new Date(Math.min(now.getTime() + options.leaseMinutes * 60_000, maxExpiry.getTime()));
+  if (leaseExpiresAt <= now) {
+    throw new AppError(
+      "LEASE_EXPIRED",
+      `This claim reached its maximum age of ${options.maxLeaseMinutes} minutes and cannot be extended; the task goes ` +
+        `to other runners. If evaluations on this machine take that long, it is too slow for this model.`,
+    );
+  }
   const updated = await db.assignment.updateMany({
     where: { id: assignment.id, status: "ACTIVE" },
     data: { leaseExpiresAt, lastHeartbeatAt: now, heartbeats: { increment: 1 } },
@@ -57,6 +73,7 @@ export async function releaseClaim(options: {
   actorUserId: string;
   claimToken: string;
   kind: "released" | "failed";
+  cause: TFailureCause;
   reason: string;
   now: Date;
 }): Promise<void> {
@@ -68,19 +85,22 @@ export async function releaseClaim(options: {
       where: { id: assignment.id, status: "ACTIVE" },
       data: {
         status: options.kind === "failed" ? "FAILED" : "RELEASED",
+        failureCause: options.kind === "failed" ? options.cause : null,
         failureReason: options.reason,
         finishedAt: now,
       },
     });
     if (updated.count === 0) return;
-    await freeSlot(tx, assignment.taskId, assignment.ownerId);
+    if (!assignment.isSpotCheck) await freeSlot(tx, assignment.taskId, assignment.ownerId, assignment.isEstablished);
+    // The public event carries the cause only: a runner's own words are shown to its owner and admins alone.
     await publishEvents(tx, [
       {
-        kind: options.kind === "failed" ? "task.failed" : "task.released",
+        kind: "task.released",
         taskId: assignment.taskId,
-        payload: { runnerId: assignment.runnerId, reason: options.reason },
+        payload: { runnerId: assignment.runnerId, cause: options.kind === "failed" ? options.cause : "released" },
       },
     ]);
+    if (assignment.isSpotCheck) return;
     await settleTaskAfterLoss(tx, assignment.taskId, now);
   }, TRANSACTION_OPTIONS);
 }
@@ -90,7 +110,17 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
   const { db, now } = options;
   const expired = await db.assignment.findMany({
     where: { status: "ACTIVE", leaseExpiresAt: { lt: now } },
-    select: { id: true, taskId: true, runnerId: true, ownerId: true, leaseExpiresAt: true, lastHeartbeatAt: true, createdAt: true },
+    select: {
+      id: true,
+      taskId: true,
+      runnerId: true,
+      ownerId: true,
+      leaseExpiresAt: true,
+      lastHeartbeatAt: true,
+      createdAt: true,
+      isEstablished: true,
+      isSpotCheck: true,
+    },
     take: 500,
   });
   let count = 0;
@@ -105,7 +135,8 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
       });
       if (updated.count === 0) return;
       count++;
-      await freeSlot(tx, assignment.taskId, assignment.ownerId);
+      if (assignment.isSpotCheck) return;
+      await freeSlot(tx, assignment.taskId, assignment.ownerId, assignment.isEstablished);
       await publishEvents(tx, [
         { kind: "task.expired", taskId: assignment.taskId, payload: { runnerId: assignment.runnerId, reason } },
       ]);
@@ -116,36 +147,63 @@ export async function reapExpiredLeases(options: { db: Db; now: Date }): Promise
 }
 
 /** Gives the owner's slot on the task back (an owner holds at most one slot per task). */
-async function freeSlot(tx: Prisma.TransactionClient, taskId: string, ownerId: string): Promise<void> {
-  await tx.$executeRaw`UPDATE "Task" SET "holderOwners" = array_remove("holderOwners", ${ownerId}), "isFull" = false WHERE id = ${taskId}`;
+async function freeSlot(tx: Prisma.TransactionClient, taskId: string, ownerId: string, isEstablished: boolean): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE "Task" SET "holderOwners" = array_remove("holderOwners", ${ownerId}), "isFull" = false,
+      "establishedHolders" = greatest(0, "establishedHolders" - ${isEstablished ? 1 : 0})
+    WHERE id = ${taskId}`;
 }
 
+const CAUSE_WORDS: Record<string, string> = {
+  no_weights: "no loadable weights",
+  unsupported_architecture: "unsupported architecture",
+  model_crash: "the model crashed the engine",
+};
+
 /**
- * After a slot is freed: a task with nothing in flight goes back to QUEUED; one that collected failure reports
- * from FAILURES_TO_FAIL_TASK distinct owners (the model itself cannot be evaluated) becomes FAILED with their reasons.
+ * After a slot is freed: a task with nothing in flight goes back to QUEUED; one whose model-side failure reports
+ * come from FAILURES_TO_FAIL_TASK distinct owners (of established runners, when the pool has any) becomes FAILED
+ * with the server's summary of the causes.
  */
 async function settleTaskAfterLoss(tx: Prisma.TransactionClient, taskId: string, now: Date): Promise<void> {
   const task = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
-  if (task.status === "ACCEPTED" || task.status === "FAILED") return;
+  if (task.finishedAt !== null) return;
   const failures = await tx.assignment.findMany({
-    where: { taskId, status: "FAILED" },
-    select: { ownerId: true, failureReason: true },
-    orderBy: { finishedAt: "desc" },
+    where: { taskId, status: "FAILED", isSpotCheck: false },
+    select: { ownerId: true, failureCause: true, isEstablished: true },
   });
-  const owners = new Set(failures.map((failure) => failure.ownerId));
+  const requireEstablished = await poolHasEstablished(tx, now);
+  const counted = failures.filter(
+    (failure) =>
+      failure.failureCause !== null &&
+      isModelSideCause(failure.failureCause as TFailureCause) &&
+      (!requireEstablished || failure.isEstablished),
+  );
+  const owners = new Set(counted.map((failure) => failure.ownerId));
   if (owners.size >= FAILURES_TO_FAIL_TASK) {
-    const reasons = [...new Set(failures.map((failure) => failure.failureReason ?? "no reason given"))].slice(0, 3);
-    await tx.task.update({
-      where: { id: taskId },
-      data: {
-        status: "FAILED",
-        finishedAt: now,
-        reason: `${owners.size} runners of different volunteers could not evaluate this task: ${reasons.join("; ")}`,
-      },
-    });
+    const byCause = new Map<string, number>();
+    for (const failure of counted) byCause.set(failure.failureCause!, (byCause.get(failure.failureCause!) ?? 0) + 1);
+    const summary = [...byCause].map(([cause, n]) => `${CAUSE_WORDS[cause] ?? cause} (${n})`).join(", ");
+    const reason =
+      `${owners.size} ${requireEstablished ? "established " : ""}runners of different volunteers could not evaluate ` +
+      `this model: ${summary}.`;
+    await tx.task.update({ where: { id: taskId }, data: { status: "FAILED", finishedAt: now, reason } });
+    await closeOpenAssignments(tx, taskId, now);
+    await publishEvents(tx, [{ kind: "task.failed", taskId, modelId: task.modelId, payload: { reason, isFinal: true } }]);
     return;
   }
   if (task.holderOwners.length === 0 && task.status !== "DISPUTED") {
     await tx.task.update({ where: { id: taskId }, data: { status: "QUEUED" } });
   }
+}
+
+/**
+ * Once a task is decided, claims still running on it are released: their results could no longer change anything,
+ * and a heartbeat then tells the runner to stop.
+ */
+export async function closeOpenAssignments(tx: Prisma.TransactionClient, taskId: string, now: Date): Promise<void> {
+  await tx.assignment.updateMany({
+    where: { taskId, status: "ACTIVE", isSpotCheck: false },
+    data: { status: "RELEASED", failureReason: "the task was decided before this result arrived", finishedAt: now },
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * The scheduler: each epoch, one task per active model x active benchmark, with the items the shared sampler
- * picks for that epoch (the same items for every model, so scores of one epoch are comparable).
+ * picks with the epoch's committed seed (the same items for every model, so scores of one epoch are comparable;
+ * nobody can know them before the epoch starts: epoch-seeds.ts).
  *
  * - Idempotent: the unique (model, benchmark, epoch) constraint makes a second run a no-op.
  * - One scheduler acts at a time across app instances: a transaction-scoped PostgreSQL advisory lock.
@@ -13,6 +14,7 @@ import { sampleItems } from "@/lib/benchmarks/sampling";
 import type { Db } from "@/server/db";
 import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { publishEvents } from "@/server/services/events/publish-event";
+import { ensureEpochSeeds } from "@/server/services/tasks/epoch-seeds";
 import { epochOf } from "@/server/services/tasks/epochs";
 
 const SCHEDULER_LOCK = 0x71756f72; // "quor"
@@ -43,14 +45,15 @@ export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleR
         if (!lock?.locked) return { epoch, created: 0, skipped: true };
       }
       let created = 0;
+      const seed = await ensureEpochSeeds(tx, epoch);
       for (const benchmark of benchmarks) {
-        const itemIds = sampleItems(getBenchmark(benchmark.id), epoch, benchmark.itemsPerTask);
+        const itemIds = sampleItems(getBenchmark(benchmark.id), seed, benchmark.itemsPerTask);
         const modelFilter = options.modelIds ? Prisma.sql`AND m.id IN (${Prisma.join(options.modelIds)})` : Prisma.empty;
         const rows = await tx.$queryRaw<{ id: string; modelId: string }[]>`
           INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults",
-                              "maxResults", tolerance, "createdAt", "updatedAt")
+                              "maxResults", "minAgreement", "createdAt", "updatedAt")
           SELECT 't' || replace(gen_random_uuid()::text, '-', ''), m.id, ${benchmark.id}, ${epoch}, ${itemIds}::text[],
-                 'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.tolerance},
+                 'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.minAgreement},
                  ${now}, ${now}
           FROM "Model" m
           WHERE m.status = 'ACTIVE' ${modelFilter}

@@ -4,7 +4,10 @@
  * - the claim must be active and its lease unexpired; a claim is used once (a replay is refused);
  * - the outputs must cover exactly the task's items; every score is recomputed with the shared benchmark module
  *   (the claimed score is stored for audit only) and the outputs hash must match what was signed.
- * The result, the consensus decision, the runners' trust counters and the leaderboard row change in one transaction.
+ * - the task must still be open: a result for a decided task is refused with CONFLICT and changes nothing (except a
+ *   spot check: a re-issued accepted task, whose result is compared with the canonical one and never changes the board).
+ * The result, the consensus decision, the runners' reliability records and the leaderboard row change in one
+ * transaction.
  */
 import type { Prisma } from "@/generated/prisma/client";
 import { BenchmarkInputError } from "@/lib/benchmarks/errors";
@@ -18,7 +21,11 @@ import { AppError } from "@/server/errors";
 import { insertEvents, notifyCommitted, type EventInput } from "@/server/services/events/publish-event";
 import { updateLeaderboardRow } from "@/server/services/leaderboard/update-leaderboard-row";
 import { hashClaimToken } from "@/server/services/tasks/claim-token";
+import { compareResults, type ItemEvidence } from "@/server/services/tasks/agreement";
 import { decideConsensus, type ConsensusInput } from "@/server/services/tasks/consensus";
+import { closeOpenAssignments } from "@/server/services/tasks/manage-claim";
+import type { TrustSettings } from "@/server/services/trust/reliability";
+import { poolHasEstablished, recordSpotCheck, recordTaskVerdicts } from "@/server/services/trust/update-reliability";
 
 export interface SubmitResultOptions {
   db: Db;
@@ -26,6 +33,7 @@ export interface SubmitResultOptions {
   request: TSubmitResultRequest;
   now: Date;
   maxSkewSeconds: number;
+  trust: TrustSettings;
 }
 
 export interface SubmitResultOutcome {
@@ -74,13 +82,14 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
       details: { resultId: assignment.result?.id },
     });
   }
+  const task = assignment.task;
+  if (!assignment.isSpotCheck && task.finishedAt !== null) throw decidedConflict(task.status);
   if (assignment.status === "EXPIRED" || (assignment.status === "ACTIVE" && assignment.leaseExpiresAt <= now)) {
     throw new AppError("LEASE_EXPIRED", "This claim's lease expired before the result arrived; nothing was stored.");
   }
   if (assignment.status !== "ACTIVE") {
     throw new AppError("CLAIM_NOT_FOUND", `This claim was ${assignment.status.toLowerCase()}; nothing was stored.`);
   }
-  const task = assignment.task;
   if (payload.benchmark !== task.benchmarkId) {
     throw new AppError("WRONG_ITEMS", `This task is for ${task.benchmarkId}, not ${payload.benchmark}.`, {
       field: "benchmark",
@@ -126,7 +135,9 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
 
   const outcome = await db.$transaction(
     async (tx) => {
-      await tx.$queryRaw`SELECT id FROM "Task" WHERE id = ${task.id} FOR UPDATE`;
+      const [locked] = await tx.$queryRaw<{ finishedAt: Date | null; status: string }[]>`
+        SELECT "finishedAt", status::text AS status FROM "Task" WHERE id = ${task.id} FOR UPDATE`;
+      if (!assignment.isSpotCheck && locked?.finishedAt) throw decidedConflict(locked.status);
       const claimed = await tx.assignment.updateMany({
         where: { id: assignment.id, status: "ACTIVE", leaseExpiresAt: { gt: now } },
         data: { status: "SUBMITTED", finishedAt: now },
@@ -152,12 +163,28 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
           energyKwh: payload.energyKwh,
           signature,
           signedAt: new Date(payload.signedAt),
+          isEstablished: assignment.runner.isEstablished,
+          isSpotCheck: assignment.isSpotCheck,
         },
       });
+      if (assignment.isSpotCheck) {
+        const verdict = await judgeSpotCheck(tx, {
+          taskId: task.id,
+          resultId: result.id,
+          runnerId: assignment.runnerId,
+          itemIds: task.itemIds,
+          minAgreement: task.minAgreement,
+          primary: primaryScore,
+          items: evidenceOf(scored.records),
+          now,
+          trust: options.trust,
+        });
+        return { response: { resultId: result.id, taskStatus: task.status, score: scored.metrics, verdict }, stored: [] };
+      }
       const events: EventInput[] = [
         { kind: "result.submitted", taskId: task.id, modelId: task.modelId, payload: { resultId: result.id } },
       ];
-      const taskStatus = await settleConsensus(tx, task.id, now, events);
+      const taskStatus = await settleConsensus(tx, task.id, now, events, options.trust);
       const stored = await insertEvents(tx, events);
       const verdict = (await tx.result.findUniqueOrThrow({ where: { id: result.id }, select: { verdict: true } }))
         .verdict;
@@ -172,34 +199,95 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
   return outcome.response;
 }
 
+function decidedConflict(status: string): AppError {
+  return new AppError(
+    "CONFLICT",
+    `This task is already decided (${status.toLowerCase()}); your result was not stored and changes nothing. ` +
+      "Claim a new task.",
+  );
+}
+
+interface StoredRecord {
+  item: string;
+  extracted: Record<string, string>;
+  loglikelihoods?: Record<string, number[]>;
+}
+
+function evidenceOf(records: readonly StoredRecord[]): Record<string, ItemEvidence> {
+  return Object.fromEntries(
+    records.map((record) => [
+      record.item,
+      { extracted: record.extracted, ...(record.loglikelihoods ? { loglikelihoods: record.loglikelihoods } : {}) },
+    ]),
+  );
+}
+
+/** Compares a spot check's result with the task's canonical result and records the verdict. */
+async function judgeSpotCheck(
+  tx: Prisma.TransactionClient,
+  options: {
+    taskId: string;
+    resultId: string;
+    runnerId: string;
+    itemIds: string[];
+    minAgreement: number;
+    primary: number;
+    items: Record<string, ItemEvidence>;
+    now: Date;
+    trust: TrustSettings;
+  },
+): Promise<"VALID" | "INVALID"> {
+  const task = await tx.task.findUniqueOrThrow({ where: { id: options.taskId }, select: { acceptedResultId: true } });
+  const canonical = await tx.result.findUniqueOrThrow({
+    where: { id: task.acceptedResultId! },
+    select: { primaryScore: true, records: true },
+  });
+  const { agree } = compareResults(
+    { primary: options.primary, items: options.items },
+    { primary: canonical.primaryScore, items: evidenceOf(canonical.records as unknown as StoredRecord[]) },
+    options.itemIds,
+    options.minAgreement,
+  );
+  const verdict = agree ? "VALID" : "INVALID";
+  await tx.result.update({ where: { id: options.resultId }, data: { verdict } });
+  await recordSpotCheck(tx, { runnerId: options.runnerId, passed: agree, now: options.now, trust: options.trust });
+  return verdict;
+}
+
 /** Applies the consensus rule to the task's results, inside the submitting transaction. */
 async function settleConsensus(
   tx: Prisma.TransactionClient,
   taskId: string,
   now: Date,
   events: EventInput[],
+  trust: TrustSettings,
 ): Promise<SubmitResultOutcome["taskStatus"]> {
   const task = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
   const results = await tx.result.findMany({
-    where: { taskId },
-    select: { id: true, runnerId: true, primaryScore: true, records: true, verdict: true },
+    where: { taskId, isSpotCheck: false },
+    select: {
+      id: true,
+      runnerId: true,
+      primaryScore: true,
+      records: true,
+      isEstablished: true,
+      runner: { select: { ownerId: true } },
+    },
     orderBy: { createdAt: "asc" },
   });
   const inputs: ConsensusInput[] = results.map((result) => ({
     id: result.id,
     primary: result.primaryScore,
-    extracted: Object.fromEntries(
-      (result.records as unknown as { item: string; extracted: Record<string, string> }[]).map((record) => [
-        record.item,
-        JSON.stringify(record.extracted),
-      ]),
-    ),
+    isEstablished: result.isEstablished,
+    items: evidenceOf(result.records as unknown as StoredRecord[]),
   }));
   const decision = decideConsensus(inputs, {
     quorum: task.quorum,
     targetResults: task.targetResults,
     maxResults: task.maxResults,
-    tolerance: task.tolerance,
+    minAgreement: task.minAgreement,
+    itemIds: task.itemIds,
+    requireEstablished: results.length >= task.targetResults ? await poolHasEstablished(tx, now) : false,
   });
 
   if (decision.kind === "waiting") {
@@ -218,6 +306,7 @@ async function settleConsensus(
         finishedAt: decision.isFinal ? now : null,
       },
     });
+    if (decision.isFinal) await closeOpenAssignments(tx, taskId, now);
     events.push({
       kind: "task.disputed",
       taskId,
@@ -238,27 +327,20 @@ async function settleConsensus(
       finishedAt: now,
     },
   });
-  const runnerOf = new Map(results.map((result) => [result.id, result.runnerId]));
-  // Lock the runners whose counts change in one go, in id order: two acceptances sharing runners (or a claim batch
-  // touching them) then queue behind each other instead of deadlocking.
-  const countedRunners = [...new Set([...decision.valid, ...decision.invalid].map((id) => runnerOf.get(id)!))];
-  if (countedRunners.length > 0) {
-    await tx.$queryRaw`SELECT id FROM "Runner" WHERE id = ANY(${countedRunners}::text[]) ORDER BY id FOR NO KEY UPDATE`;
-  }
+  await closeOpenAssignments(tx, taskId, now);
+  const judged = new Map(results.map((result) => [result.id, { runnerId: result.runnerId, ownerId: result.runner.ownerId }]));
   if (decision.valid.length > 0) {
     await tx.result.updateMany({ where: { id: { in: decision.valid } }, data: { verdict: "VALID" } });
-    await tx.runner.updateMany({
-      where: { id: { in: decision.valid.map((id) => runnerOf.get(id)!) } },
-      data: { validCount: { increment: 1 }, consecutiveValid: { increment: 1 } },
-    });
   }
   if (decision.invalid.length > 0) {
     await tx.result.updateMany({ where: { id: { in: decision.invalid } }, data: { verdict: "INVALID" } });
-    await tx.runner.updateMany({
-      where: { id: { in: decision.invalid.map((id) => runnerOf.get(id)!) } },
-      data: { invalidCount: { increment: 1 }, consecutiveValid: 0 },
-    });
   }
+  await recordTaskVerdicts(tx, {
+    valid: decision.valid.map((id) => judged.get(id)!),
+    invalid: decision.invalid.map((id) => judged.get(id)!),
+    now,
+    trust,
+  });
   await updateLeaderboardRow(tx, task.modelId, task.benchmarkId);
   events.push({
     kind: "task.accepted",

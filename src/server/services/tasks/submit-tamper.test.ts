@@ -32,6 +32,8 @@ afterAll(async () => database.drop());
 
 beforeEach(async () => {
   await database.db.task.updateMany({ where: { status: { not: "ACCEPTED" } }, data: { status: "FAILED", finishedAt: new Date() } });
+  // A runner holds one claim at a time: free the claims earlier cases left open.
+  await database.db.assignment.updateMany({ where: { status: "ACTIVE" }, data: { status: "RELEASED" } });
   const admin = await createUser(database.db, undefined, "ADMIN");
   await (await userCaller(database.db, admin, clock)).model.register({
     repo: `org/tamper-${++modelCounter}`,
