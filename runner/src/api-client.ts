@@ -18,8 +18,10 @@ import {
   ZReleaseClaimRequestSchema,
   ZSubmitResultRequestSchema,
   ZSubmitResultResponseSchema,
+  ZRunnerStandingSchema,
   ZWhoAmIResponseSchema,
   type TQuorumErrorCode,
+  type TRunnerStanding,
 } from "@/lib/protocol/runner-api";
 
 export type TWhoAmIResponse = z.infer<typeof ZWhoAmIResponseSchema>;
@@ -105,6 +107,7 @@ export interface RunnerApi {
   claim(input: TClaimTaskRequest): Promise<TClaimTaskResponse>;
   heartbeat(input: { claimToken: string }): Promise<THeartbeatResponse>;
   release(input: TReleaseClaimRequest): Promise<void>;
+  standing(runnerId: string): Promise<TRunnerStanding>;
   /** Retried with backoff; a resubmission the server already stored (`ALREADY_SUBMITTED`) counts as success. */
   submit(input: TSubmitResultRequest, options?: { onAttempt?: (attempt: number) => void }): Promise<TSubmitOutcome>;
 }
@@ -173,6 +176,7 @@ export function createRunnerApi(options: RunnerApiOptions): RunnerApi {
     register: (input) => call("mutation", "runner.register", ZRegisterRunnerRequestSchema.parse(input), ZRegisterRunnerResponseSchema, true),
     claim: (input) => call("mutation", "task.claim", ZClaimTaskRequestSchema.parse(input), ZClaimTaskResponseSchema, false),
     heartbeat: (input) => call("mutation", "task.heartbeat", ZClaimTokenRequestSchema.parse(input), ZHeartbeatResponseSchema, true),
+    standing: (runnerId) => call("query", "runner.standing", { runnerId }, ZRunnerStandingSchema, true),
     release: async (input) => {
       await call("mutation", "task.release", ZReleaseClaimRequestSchema.parse(input), ZOkSchema, true);
     },

@@ -244,6 +244,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         (w) => ({ ok: true as const, user: w.userName, scopes: w.scopes, tokenPrefix: w.tokenPrefix }),
         (e: unknown) => ({ ok: false as const, error: (e as Error).message }),
       );
+      const standing = await api.standing(config.runner.id).then(
+        (s) => ({ ok: true as const, ...s }),
+        (e: unknown) => ({ ok: false as const, error: (e as Error).message }),
+      );
       const docker = makeDocker(logger);
       const dockerInfo = await docker.info().then(
         (i) => ({ ok: true as const, version: i.serverVersion }),
@@ -258,6 +262,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         cacheDir: dirs.cache,
         workDir: dirs.work,
         serverStatus: whoami,
+        standing,
         docker: dockerInfo,
         gpu: gpuLabel(gpus.info),
         pendingResults: pending.results.map((r) => ({ assignmentId: r.submission.payload.assignmentId, model: r.model, benchmark: r.benchmark })),
@@ -269,6 +274,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const line = (k: string, v: string) => process.stdout.write(`${k.padEnd(16)} ${v}\n`);
       line("runner", `${config.runner.name} (${config.runner.id}), owner ${config.runner.ownerName}`);
       line("server", `${config.server} ${whoami.ok ? `— reachable, token ${whoami.tokenPrefix}… (${whoami.scopes.join(", ")})` : `— NOT reachable: ${whoami.error}`}`);
+      if (standing.ok) {
+        line(
+          "standing",
+          standing.pauseReason
+            ? `PAUSED by an admin: ${standing.pauseReason}`
+            : standing.suspension
+              ? `SUSPENDED until ${standing.suspension.until.toISOString()}: ${standing.suspension.reason}`
+              : `${standing.isEstablished ? "established" : "new"} — ${standing.validCount} valid, ${standing.invalidCount} invalid, ` +
+                `agreed with ${standing.agreedOwners} other volunteer(s)`,
+        );
+      }
       line("docker", dockerInfo.ok ? `engine ${dockerInfo.version}` : `NOT reachable: ${dockerInfo.error}`);
       line("gpu", status.gpu ?? "none found");
       line("config", status.config);

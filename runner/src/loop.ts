@@ -6,6 +6,7 @@
  * Results are saved to a pending folder before the first submission attempt, so a crash or an unreachable server
  * loses nothing: the next start submits them again (the server answers ALREADY_SUBMITTED when it has them).
  */
+import { failureCauseOf } from "./failure-cause";
 import path from "node:path";
 import type { TClaim, TEngineName } from "@/lib/protocol/runner-api";
 import { RunnerApiError, type RunnerApi } from "./api-client";
@@ -122,6 +123,7 @@ export class RunnerLoop {
           const response = await api.claim({ runnerId: runner.id, engine: this.options.engineName, gpu: this.gpu() });
           claim = response.claim;
           retryAfterMs = response.retryAfterSeconds * 1000;
+          if (response.notice) logger.warn(`no task for this runner: ${response.notice}`);
         } catch (error) {
           if (error instanceof RunnerApiError && !error.isRetryable) throw error;
           logger.warn(`could not ask for work: ${(error as Error).message}`, { retryInMs: idleMs });
@@ -259,7 +261,12 @@ export class RunnerLoop {
     if (cancelled) log.info("released the task back to the queue");
     else log.error(`evaluation failed: ${error.message}`, { hint: errorHint(error) });
     try {
-      await this.options.api.release({ claimToken: claim.claimToken, kind, reason: reason.slice(0, 2000) });
+      await this.options.api.release({
+        claimToken: claim.claimToken,
+        kind,
+        reason: reason.slice(0, 2000),
+        ...(cancelled ? {} : { cause: failureCauseOf(error) }),
+      });
     } catch (releaseError) {
       log.warn(`could not tell the server (${(releaseError as Error).message}); the lease expires on its own`);
     }

@@ -39,6 +39,18 @@ export const ZWhoAmIResponseSchema = z.object({
   tokenPrefix: z.string(),
 });
 
+/** A runner's standing as its owner sees it (`pnpm runner status`). */
+export const ZRunnerStandingSchema = z.object({
+  validCount: z.number().int(),
+  invalidCount: z.number().int(),
+  spotChecksFailed: z.number().int(),
+  agreedOwners: z.number().int(),
+  isEstablished: z.boolean(),
+  pauseReason: z.string().nullable(),
+  suspension: z.object({ until: z.coerce.date(), reason: z.string() }).nullable(),
+});
+export type TRunnerStanding = z.infer<typeof ZRunnerStandingSchema>;
+
 export const ZModelRefSchema = z.object({
   id: z.string(),
   repo: z.string(),

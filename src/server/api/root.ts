@@ -3,6 +3,7 @@ import { benchmarkRouter } from "@/server/api/routers/benchmark";
 import { leaderboardRouter } from "@/server/api/routers/leaderboard";
 import { liveRouter } from "@/server/api/routers/live";
 import { modelRouter } from "@/server/api/routers/model";
+import { moderationRouter } from "@/server/api/routers/moderation";
 import { resultRouter } from "@/server/api/routers/result";
 import { runnerRouter } from "@/server/api/routers/runner";
 import { taskRouter } from "@/server/api/routers/task";
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   leaderboard: leaderboardRouter,
   live: liveRouter,
   model: modelRouter,
+  moderation: moderationRouter,
   result: resultRouter,
   runner: runnerRouter,
   task: taskRouter,

@@ -56,9 +56,20 @@ export function RunnerTable() {
                         <Badge tone="info">evaluating {runner.activeTasks}</Badge>
                       </span>
                     ) : null}
+                    {runner.isEstablished ? (
+                      <span className="ml-2" title={`agreed with ${runner.agreedOwners} other volunteers`}>
+                        <Badge tone="success">established</Badge>
+                      </span>
+                    ) : null}
+                    {runner.pauseReason ? <p className="text-xs text-amber-700 dark:text-amber-400">Paused: {runner.pauseReason}</p> : null}
+                    {runner.suspension ? (
+                      <p className="text-xs text-red-700 dark:text-red-400">Suspended: {runner.suspension.reason}</p>
+                    ) : null}
                   </td>
                   <td className="px-3 py-2 font-mono tabular-nums">{runner.validCount}</td>
-                  <td className="px-3 py-2 font-mono tabular-nums">{runner.invalidCount}</td>
+                  <td className="px-3 py-2 font-mono tabular-nums" title={`spot checks: ${runner.spotChecksPassed} passed, ${runner.spotChecksFailed} failed`}>
+                    {runner.invalidCount}
+                  </td>
                   <td className="px-3 py-2 font-mono tabular-nums" title="Consecutive valid results">
                     {runner.consecutiveValid}
                   </td>

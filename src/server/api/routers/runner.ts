@@ -1,7 +1,10 @@
+import { z } from "zod";
 import { env } from "@/env";
+import { AppError } from "@/server/errors";
 import {
   ZRegisterRunnerRequestSchema,
   ZRegisterRunnerResponseSchema,
+  ZRunnerStandingSchema,
   ZWhoAmIResponseSchema,
 } from "@/lib/protocol/runner-api";
 import { createTRPCRouter, publicProcedure, tokenProcedure } from "@/server/api/trpc";
@@ -31,6 +34,15 @@ export const runnerRouter = createTRPCRouter({
         now: ctx.clock.now(),
       }),
     ),
+
+  standing: tokenProcedure("task:pull")
+    .input(z.object({ runnerId: z.string().min(1).max(64) }))
+    .output(ZRunnerStandingSchema)
+    .query(async ({ ctx, input }) => {
+      const [runner] = await listRunners({ db: ctx.db, now: ctx.clock.now(), epochMinutes: env.EPOCH_MINUTES, ownerId: ctx.token.userId, runnerId: input.runnerId });
+      if (!runner) throw new AppError("NOT_FOUND", "This runner is not registered to your account.", { field: "runnerId" });
+      return runner;
+    }),
 
   list: publicProcedure.query(({ ctx }) => listRunners({ db: ctx.db, now: ctx.clock.now(), epochMinutes: env.EPOCH_MINUTES })),
 });

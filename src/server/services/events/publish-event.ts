@@ -17,7 +17,8 @@ export type EventKind =
   | "result.submitted"
   | "task.accepted"
   | "task.disputed"
-  | "model.registered";
+  | "model.registered"
+  | "model.moderated";
 
 export interface EventInput {
   kind: EventKind;

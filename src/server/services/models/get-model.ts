@@ -1,7 +1,14 @@
+/**
+ * Everything public about a model: its reference, every task with each runner's recomputed score and verdict.
+ *
+ * Nothing leaks before a decision: while a task is open, its results show who submitted and when, but no score, no
+ * outputs hash and no per-item outputs (a runner could otherwise match its peers without running the model); once
+ * the task is decided everything is public. Runners' own failure words are never public: the cause is.
+ */
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
+import { isTaskPublished } from "@/server/services/results/get-result";
 
-/** Everything public about a model: its reference, every task with each runner's recomputed score and verdict. */
 export async function getModelDetail(options: { db: Db; modelId: string }) {
   const model = await options.db.model.findUnique({
     where: { id: options.modelId },
@@ -14,6 +21,7 @@ export async function getModelDetail(options: { db: Db; modelId: string }) {
         include: {
           benchmark: { select: { id: true, name: true } },
           results: {
+            where: { isSpotCheck: false },
             orderBy: { createdAt: "asc" },
             select: {
               id: true,
@@ -31,13 +39,27 @@ export async function getModelDetail(options: { db: Db; modelId: string }) {
             },
           },
           assignments: {
-            where: { status: { in: ["ACTIVE", "EXPIRED", "RELEASED", "FAILED"] } },
-            select: { status: true, failureReason: true, createdAt: true, runner: { select: { name: true } } },
+            where: { status: { in: ["ACTIVE", "EXPIRED", "RELEASED", "FAILED"] }, isSpotCheck: false },
+            select: { status: true, failureCause: true, createdAt: true, runner: { select: { name: true } } },
           },
         },
       },
     },
   });
   if (!model) throw new AppError("NOT_FOUND", "This model was not found.");
-  return model;
+  return {
+    ...model,
+    tasks: model.tasks.map((task) => {
+      const isPublished = isTaskPublished(task);
+      return {
+        ...task,
+        isPublished,
+        results: task.results.map((result) =>
+          isPublished
+            ? result
+            : { ...result, score: null, primaryScore: null, outputsSha256: null },
+        ),
+      };
+    }),
+  };
 }

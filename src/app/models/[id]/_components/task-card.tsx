@@ -90,7 +90,7 @@ export function TaskCard({ task }: { task: ModelTask }) {
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
               {task.results.map((result) => {
-                const score = result.score as Record<string, number>;
+                const score = result.score as Record<string, number> | null;
                 return (
                   <tr key={result.id} className="align-top">
                     <td className="py-1.5 pr-3">
@@ -103,17 +103,21 @@ export function TaskCard({ task }: { task: ModelTask }) {
                       ) : null}
                     </td>
                     <td className="py-1.5 pr-3 font-mono text-xs tabular-nums">
-                      {Object.entries(score).map(([metric, value]) => (
-                        <span key={metric} className="mr-3 whitespace-nowrap">
-                          {metricLabel(metric)} {formatPercent(value)}
-                        </span>
-                      ))}
+                      {score ? (
+                        Object.entries(score).map(([metric, value]) => (
+                          <span key={metric} className="mr-3 whitespace-nowrap">
+                            {metricLabel(metric)} {formatPercent(value)}
+                          </span>
+                        ))
+                      ) : (
+                        <span className="font-sans text-zinc-500 dark:text-zinc-400">hidden until the task is decided</span>
+                      )}
                     </td>
                     <td className="py-1.5 pr-3">
                       <VerdictBadge verdict={result.verdict} />
                     </td>
-                    <td className="py-1.5 pr-3 font-mono text-xs" title={result.outputsSha256}>
-                      {result.outputsSha256.slice(0, 12)}…
+                    <td className="py-1.5 pr-3 font-mono text-xs" title={result.outputsSha256 ?? undefined}>
+                      {result.outputsSha256 ? `${result.outputsSha256.slice(0, 12)}…` : "—"}
                     </td>
                     <td className="py-1.5 pr-3 text-xs">
                       {result.engineName} {result.engineVersion}
@@ -139,7 +143,7 @@ export function TaskCard({ task }: { task: ModelTask }) {
               <span className="font-medium text-zinc-800 dark:text-zinc-200">{assignment.runner.name}</span>:{" "}
               {ASSIGNMENT_TEXT[assignment.status] ?? assignment.status.toLowerCase()} (claimed{" "}
               <RelativeTime date={new Date(assignment.createdAt)} />)
-              {assignment.failureReason ? ` — ${assignment.failureReason}` : ""}
+              {assignment.failureCause ? ` — ${assignment.failureCause.replaceAll("_", " ")}` : ""}
             </li>
           ))}
         </ul>
