@@ -2,10 +2,10 @@
  * Earn your submit: registering a model takes NORM_REQUIRED results by the user's runners that consensus judged
  * valid within the last NORM_WINDOW_H hours. Admins are exempt.
  *
- * Cold start: the rule is waived while fewer than NORM_REQUIRED tasks are claimable by the user — tasks with an
- * open slot, of a model the user did not submit, that none of the user's runners holds. In a new community there
- * is nothing to evaluate yet, so nobody could ever earn a submit; once there is enough work for the user's
- * runners, the rule applies.
+ * Cold start: the rule is waived while fewer than NORM_REQUIRED open tasks exist of models the user did not submit.
+ * In a new community there is nothing to evaluate yet, so nobody could ever earn a submit; once there is enough
+ * work, the rule applies. Tasks the user's own runners hold count as work: holding every open task (hoarding) must
+ * not buy the waiver.
  */
 import type { Db } from "@/server/db";
 
@@ -35,8 +35,7 @@ export async function getSubmitQuota(options: {
     db.result.count({ where: { verdict: "VALID", createdAt: { gte: since }, runner: { ownerId: userId } } }),
     db.$queryRaw<{ count: bigint }[]>`
       SELECT count(*) AS count FROM "Task" t JOIN "Model" m ON m.id = t."modelId"
-      WHERE t."finishedAt" IS NULL AND t."isFull" = false AND m.status = 'ACTIVE' AND m."submitterId" <> ${userId}
-        AND cardinality(t."holderOwners") < t."targetResults" AND NOT (${userId} = ANY (t."holderOwners"))`,
+      WHERE t."finishedAt" IS NULL AND m.status = 'ACTIVE' AND m."submitterId" <> ${userId}`,
   ]);
   const claimable = Number(claimableRows[0]?.count ?? 0);
   const isExempt = options.role === "ADMIN";
