@@ -10,8 +10,9 @@
  *      - is a strict majority of all results, and
  *      - contains an established runner's result whenever the pool has established runners (`requireEstablished`):
  *        results of new runners never form a majority on their own.
- *    Its canonical result is the member that matches the other members on the most items (the earliest on ties); the
- *    results that agree with the canonical one are VALID, every other result INVALID.
+ *    Its canonical result is the member that matches the other members on the most items (the earliest on ties),
+ *    chosen among the group's established runners when it has any; the results that agree with the canonical one
+ *    are VALID, every other result INVALID.
  * 3. Otherwise the task is DISPUTED and two more slots open (so a strict majority can form), up to maxResults; at
  *    maxResults it stays DISPUTED for good. While a task is open its reason names no scores (a runner must not be
  *    able to match its peers without running the model); a final reason may, since everything is public then.
@@ -66,7 +67,11 @@ export function decideConsensus(results: ConsensusInput[], settings: ConsensusSe
   const isAccepted = group !== null && group.length >= settings.quorum && group.length * 2 > n;
   if (isAccepted) {
     const matchingWithGroup = (i: number) => group.reduce((sum, j) => sum + (i === j ? 0 : pairs[i]![j]!.matching), 0);
-    const canonical = group.reduce((best, i) => (matchingWithGroup(i) > matchingWithGroup(best) ? i : best), group[0]!);
+    // The canonical result is an established runner's when the group has one (results of new accounts never decide
+    // the published value on their own), else any member; among those, the one matching the group on the most items.
+    const established = group.filter((i) => results[i]!.isEstablished);
+    const eligible = established.length > 0 ? established : group;
+    const canonical = eligible.reduce((best, i) => (matchingWithGroup(i) > matchingWithGroup(best) ? i : best), eligible[0]!);
     const valid = results.filter((_, i) => agrees(canonical, i)).map((r) => r.id);
     const validIds = new Set(valid);
     return {
