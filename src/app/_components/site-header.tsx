@@ -26,6 +26,11 @@ export async function SiteHeader() {
         <div className="ml-auto flex items-center gap-3 text-sm">
           {user ? (
             <>
+              {user.role === "ADMIN" ? (
+                <Link href="/admin" className="hover:underline">
+                  Moderation
+                </Link>
+              ) : null}
               <Link href="/account" className="font-medium hover:underline">
                 {user.name}
                 {user.role === "ADMIN" ? " (admin)" : ""}
