@@ -9,8 +9,8 @@
 // Out: /out/output.jsonl      OpenAI Batch output (the format vLLM's batch runner writes)
 //      stdout                 {"quorum_progress": {"done": n, "total": m}} lines
 //      /out/*-probe.json      what the sandbox-probing behaviours saw
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
 import net from "node:net";
 import dns from "node:dns/promises";
 import { answersCorrectly, parseFixtureModel } from "./rules.mjs";
@@ -152,7 +152,16 @@ function probeWrites() {
       attempts.push({ file, ok: false, error: e.code || e.message, allowed: allowed.includes(file) });
     }
   }
-  writeFileSync(`${OUT_DIR}/escape-probe.json`, JSON.stringify({ uid: process.getuid?.() ?? null, attempts }));
+  // The scratch dir must run what the engine writes there (compiled kernels): write a program and run it.
+  let scratchExec;
+  try {
+    writeFileSync("/tmp/exec-probe", `#!${process.execPath}\nprocess.stdout.write("ran from /tmp");\n`);
+    chmodSync("/tmp/exec-probe", 0o755);
+    scratchExec = { ok: execFileSync("/tmp/exec-probe", { encoding: "utf8" }) === "ran from /tmp", error: null };
+  } catch (e) {
+    scratchExec = { ok: false, error: e.code || e.message };
+  }
+  writeFileSync(`${OUT_DIR}/escape-probe.json`, JSON.stringify({ uid: process.getuid?.() ?? null, attempts, scratchExec }));
   const leaks = attempts.filter((a) => a.ok && !a.allowed);
   if (leaks.length > 0) {
     process.stderr.write(`escape: wrote outside the output dir (${leaks.map((a) => a.file).join(", ")}): the sandbox leaks\n`);
