@@ -201,29 +201,7 @@ export interface VllmEngineOptions extends VllmOptions {
 export function createVllmEngine(options: VllmEngineOptions): Engine {
   const imageRef = options.image ?? DEFAULT_VLLM_IMAGE;
   const limits: SandboxLimits = { ...VLLM_DEFAULT_LIMITS, ...options.limits };
-  let image: Promise<ImageInfo> | null = null;
-
-  async function ensureImage(progress?: Progress, signal?: AbortSignal): Promise<ImageInfo> {
-    if (!image) {
-      image = (async () => {
-        const existing = await options.docker.inspectImage(imageRef);
-        if (existing) return existing;
-        const phase = progress?.start("image", { unit: "bytes", label: "image" });
-        try {
-          const pulled = await options.docker.pullImage(imageRef, (p) => phase?.update(p.current, p.total || undefined), signal);
-          phase?.done(imageRef);
-          return pulled;
-        } catch (error) {
-          phase?.fail((error as Error).message);
-          throw error;
-        }
-      })().catch((error: unknown) => {
-        image = null;
-        throw error;
-      });
-    }
-    return image;
-  }
+  const ensureImage = imageOnce(options.docker, imageRef);
 
   return {
     name: "vllm",
@@ -293,6 +271,32 @@ export function parseEngineErrorLine(line: string): string | null {
     // An ordinary log line.
   }
   return null;
+}
+
+/** Makes sure an image is on this machine once (pulled with progress when missing); retried after a failure. */
+export function imageOnce(docker: ContainerEngine, imageRef: string): (progress?: Progress, signal?: AbortSignal) => Promise<ImageInfo> {
+  let image: Promise<ImageInfo> | null = null;
+  return (progress, signal) => {
+    if (!image) {
+      image = (async () => {
+        const existing = await docker.inspectImage(imageRef);
+        if (existing) return existing;
+        const phase = progress?.start("image", { unit: "bytes", label: "image" });
+        try {
+          const pulled = await docker.pullImage(imageRef, (p) => phase?.update(p.current, p.total || undefined), signal);
+          phase?.done(imageRef);
+          return pulled;
+        } catch (error) {
+          phase?.fail((error as Error).message);
+          throw error;
+        }
+      })().catch((error: unknown) => {
+        image = null;
+        throw error;
+      });
+    }
+    return image;
+  };
 }
 
 export function parseEngineLine(line: string): { version: string } | null {

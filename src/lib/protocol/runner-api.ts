@@ -63,9 +63,10 @@ export type TModelRef = z.infer<typeof ZModelRefSchema>;
 
 /**
  * Engines a runner can evaluate with. `fixture` is a test double for a model (CI, demos): it only takes models
- * whose repo starts with `fixture/`, and `vllm` never takes those.
+ * whose repo starts with `fixture/`, and `vllm` and `transformers` (lm-evaluation-harness's `hf` backend, run in
+ * the same image) never take those.
  */
-export const ENGINE_NAMES = ["vllm", "fixture"] as const;
+export const ENGINE_NAMES = ["vllm", "transformers", "fixture"] as const;
 export const ZEngineNameSchema = z.enum(ENGINE_NAMES);
 export type TEngineName = z.infer<typeof ZEngineNameSchema>;
 export const FIXTURE_REPO_PREFIX = "fixture/";
