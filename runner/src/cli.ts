@@ -17,6 +17,7 @@ import { createLogger, type Logger } from "./log";
 import { login, normaliseServer } from "./login";
 import { RunnerLoop } from "./loop";
 import { DEFAULT_TASK_TIMEOUT_S, makeDocker, makeEngine, makeOutput, resolveGpus, UsageError, type EngineFlags, type Output } from "./setup";
+import { formatSelfTest, parseSelfTestModel, runSelfTest, selfTestBenchmarks } from "./self-test";
 import { submitResult } from "./submit";
 import { PendingResults, readResultFile, readTaskFile, resultFile, taskFile, writePrivateJson } from "./task-files";
 
@@ -102,7 +103,7 @@ function onSignals(first: (signal: string) => void, second: (signal: string) => 
   };
 }
 
-async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig) {
+async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig | null) {
   const engineName = flags.engine ?? "vllm";
   const gpus = await resolveGpus(flags.gpus, engineName);
   if (gpus.detectionError) output.logger.warn(`nvidia-smi failed: ${gpus.detectionError}`);
@@ -112,7 +113,7 @@ async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig
       "Check `nvidia-smi` and `pnpm runner doctor`; pass --gpus all if detection is wrong, or use --engine fixture for a test run.",
     );
   }
-  const docker = makeDocker(output.logger, config.runner.name);
+  const docker = makeDocker(output.logger, config?.runner.name ?? "self-test");
   const engine = makeEngine({ engine: engineName, docker, flags, gpus: gpus.request, gpuInfo: gpus.info });
   const timeoutMs = seconds("--task-timeout", flags.taskTimeout, DEFAULT_TASK_TIMEOUT_S[engineName]);
   return { engineName, gpus, docker, engine, timeoutMs };
@@ -204,6 +205,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     null,
   ).action(async (taskFileArg: string, flags: { out?: string }, command: Command) => {
     setExitCode(await runCommand(taskFileArg, flags.out, command.optsWithGlobals<RunFlags>()));
+  });
+
+  engineOptions(
+    program
+      .command("eval <model>")
+      .description("self-test for model authors: evaluate org/repo@<commit> locally, as a runner would, without claiming or submitting")
+      .option("--benchmark <key...>", "benchmarks to run (default: all)")
+      .option("--items <n>", "items per benchmark (default: a task's item count)")
+      .option("--weight-type <type>", "original, adapter or delta", "original")
+      .option("--base-model <org/repo@commit>", "an adapter's or delta's base model")
+      .option("--precision <precision>", "float16, bfloat16, float32, int8 or int4", "bfloat16")
+      .option("--out <file>", "where to write the report (default: the runner's work dir)"),
+    null,
+  ).action(async (modelArg: string, flags: EvalFlags, command: Command) => {
+    setExitCode(await evalCommand(modelArg, { ...command.optsWithGlobals<RunFlags>(), ...flags }));
   });
 
   program
@@ -448,11 +464,63 @@ async function runCommand(taskFileArg: string, out: string | undefined, flags: R
   }
 }
 
+interface EvalFlags {
+  benchmark?: string[];
+  items?: string;
+  weightType?: string;
+  baseModel?: string;
+  precision?: string;
+  out?: string;
+}
+
+async function evalCommand(modelArg: string, flags: RunFlags & EvalFlags): Promise<number> {
+  const model = parseSelfTestModel({ model: modelArg, weightType: flags.weightType, baseModel: flags.baseModel, precision: flags.precision });
+  const benchmarks = selfTestBenchmarks(flags.benchmark);
+  const items = flags.items === undefined ? undefined : Number(flags.items);
+  if (items !== undefined && !(Number.isInteger(items) && items > 0)) throw new UsageError(`--items ${flags.items}: expected a positive whole number`, "See --help.");
+  const output = makeOutput(flags);
+  const dirs = dirsFor(flags);
+  const engineName = flags.engine ?? (model.repo.startsWith("fixture/") ? "fixture" : "vllm");
+  const { gpus, engine, timeoutMs } = await prepareRun({ ...flags, engine: engineName }, output, null);
+  // The same refusal a runner gives before claiming (a fixture model on vllm, delta weights…), before any download.
+  engine.checkModel({ id: "self-test", repo: model.repo, revision: model.revision, weightType: model.weightType, baseModel: model.baseModel ?? null, precision: model.precision });
+  const controller = new AbortController();
+  const off = onSignals(
+    () => controller.abort(new Error("cancelled")),
+    () => controller.abort(new Error("cancelled")),
+  );
+  try {
+    const report = await runSelfTest({
+      model,
+      benchmarks,
+      items,
+      engine,
+      workDir: dirs.work,
+      cacheDir: dirs.cache,
+      hub: { url: flags.hfEndpoint, accessToken: process.env.HF_TOKEN || undefined },
+      gpus: gpus.request,
+      gpuInfo: gpus.info,
+      timeoutMs,
+      logger: output.logger,
+      progress: output.progress,
+      signal: controller.signal,
+      out: flags.out,
+    });
+    output.progress.stop();
+    if (flags.json) output.logger.event("eval", { ...report, benchmarks: report.benchmarks.map(({ outputs: _outputs, ...rest }) => rest) });
+    else process.stdout.write(formatSelfTest(report));
+    return 0;
+  } finally {
+    output.progress.stop();
+    off();
+  }
+}
+
 /** `pnpm runner --auto [options]` is `pnpm runner start [options]`. */
 export function withAuto(argv: string[]): string[] {
   const rest = argv.slice(2);
   if (!rest.includes("--auto")) return argv;
-  const commands = new Set(["login", "start", "pull", "run", "submit", "status", "doctor", "build-fixture-image"]);
+  const commands = new Set(["login", "start", "pull", "run", "eval", "submit", "status", "doctor", "build-fixture-image"]);
   const args = rest.filter((a) => a !== "--auto");
   return args.some((a) => commands.has(a)) ? [...argv.slice(0, 2), ...args] : [...argv.slice(0, 2), "start", ...args];
 }
