@@ -75,6 +75,10 @@ export const ZClaimTaskRequestSchema = z.object({
   runnerId: z.string().min(1),
   engine: ZEngineNameSchema,
   gpu: z.string().max(200).nullish(),
+  /** How many tasks of one model this claim may take (a bundle: one engine start for all). The server caps it. */
+  bundle: z.number().int().min(1).max(64).optional(),
+  /** The model this runner has warm; the server prefers it when it gave this runner a task of it recently. */
+  warmModelId: z.string().min(1).max(100).nullish(),
 });
 
 export const ZClaimSchema = z.object({
@@ -95,6 +99,8 @@ export type TClaim = z.infer<typeof ZClaimSchema>;
 
 export const ZClaimTaskResponseSchema = z.object({
   claim: ZClaimSchema.nullable(),
+  /** Further claims of the same model taken with `claim` (when the request asked for a bundle). */
+  bundle: z.array(ZClaimSchema).optional(),
   /** When no task is available: how long to wait before asking again. */
   retryAfterSeconds: z.number().int().nonnegative(),
   /** Why this runner gets no task now (an admin paused it, it is suspended, or it is at its cap of active claims). */
