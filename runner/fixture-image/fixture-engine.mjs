@@ -5,6 +5,7 @@
 // In:  /task/requests.jsonl   OpenAI Batch input, one request per line (built by the benchmark module)
 //      /task/fixture-key.json {"answers": {"<custom_id>": {"correct": <body>, "wrong": <body>}}}
 //      env QUORUM_FIXTURE_MODEL (fixture/<behaviour>), QUORUM_RUNNER_NAME, QUORUM_FIXTURE_SECONDS,
+//          QUORUM_FIXTURE_START_SECONDS and QUORUM_FIXTURE_COMPUTE_SECONDS (bench delays: start-up, then compute),
 //          QUORUM_FIXTURE_NET_PROBE ("host:port,host:port", for fixture/net)
 // Out: /out/output.jsonl      OpenAI Batch output (the format vLLM's batch runner writes)
 //      stdout                 {"quorum_progress": {"done": n, "total": m}} lines
@@ -177,8 +178,12 @@ async function main() {
   switch (parsed.behaviour) {
     case "perfect":
     case "wrong":
-    case "noisy":
-      return answer(parsed, runnerName, 0);
+    case "noisy": {
+      // Bench delays: an engine start (loading weights), then compute spread over the requests.
+      const start = Number(process.env.QUORUM_FIXTURE_START_SECONDS || 0);
+      if (start > 0) await sleep(start * 1000);
+      return answer(parsed, runnerName, Number(process.env.QUORUM_FIXTURE_COMPUTE_SECONDS || 0));
+    }
     case "slow":
       return answer(parsed, runnerName, parsed.seconds);
     case "crash": {

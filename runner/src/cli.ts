@@ -43,6 +43,8 @@ interface StartFlags extends RunFlags {
   exitWhenIdle?: boolean;
   drainTimeout?: string;
   idleMax?: string;
+  bundle?: string;
+  warmIdle?: string;
 }
 
 function dirsFor(flags: GlobalFlags): RunnerDirs {
@@ -162,7 +164,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       .option("--max-tasks <n>", "exit after this many tasks")
       .option("--exit-when-idle", "exit when the server has no task")
       .option("--drain-timeout <seconds>", "on stop, how long the current task may still run before it is released", "120")
-      .option("--idle-max <seconds>", "longest wait between polls while idle", "60"),
+      .option("--idle-max <seconds>", "longest wait between polls while idle", "60")
+      .option("--bundle <n>", "take up to n tasks of one model per claim, evaluated with one engine start (server caps at 16)", "1")
+      .option("--warm-idle <seconds>", "how long the last model stays preferred for the next claim", "600"),
   ).action(async (_flags: StartFlags, command: Command) => {
     setExitCode(await startCommand(command.optsWithGlobals<StartFlags>()));
   });
@@ -362,7 +366,11 @@ async function startCommand(flags: StartFlags): Promise<number> {
   });
   const maxTasks = flags.once ? 1 : flags.maxTasks !== undefined ? Number(flags.maxTasks) : undefined;
   if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0)) throw new UsageError("--max-tasks: expected a positive whole number", "See --help.");
+  const bundle = Number(flags.bundle ?? 1);
+  if (!(Number.isInteger(bundle) && bundle >= 1 && bundle <= 64)) throw new UsageError(`--bundle ${flags.bundle}: expected a whole number from 1 to 64`, "See --help.");
   const loop = new RunnerLoop({
+    bundle,
+    warmIdleMs: seconds("--warm-idle", flags.warmIdle, 600),
     api,
     engine,
     docker,
