@@ -111,7 +111,8 @@ describe.skipIf(!hasDocker)("pnpm runner, as a child process", { timeout: 120_00
     expect(run.code, run.stderr).toBe(0);
     const ran = run.events.find((e) => e.event === "run")!;
     expect(ran.file).toBe(path.join(dir, "t.result.json"));
-    expect(Object.values(ran.scores as Record<string, number>)).toEqual([1, 1]);
+    // The server chooses the task (GSM8K or TruthfulQA): the perfect fixture scores 1 on every metric of either.
+    for (const score of Object.values(ran.scores as Record<string, number>)) expect(score).toBeCloseTo(1, 9);
     expect(run.events.some((e) => e.event === "progress" && e.phase === "items" && e.state === "done")).toBe(true);
     const first = await cli(["submit", String(ran.file), "--json"], env);
     expect(first.code, first.stderr).toBe(0);
