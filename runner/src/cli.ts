@@ -68,10 +68,10 @@ function engineOptions(command: Command, defaultEngine: TEngineName | null = "vl
     .option("--pids-limit <n>", "max processes and threads in the container (default 512)")
     .option("--tmpfs <size>", "size of the container's writable /tmp (default: fixture 64m, vllm 8g)")
     .option("--shm <size>", "size of /dev/shm (vllm default 8g)")
-    .option("--vllm-image <image>", "vLLM image (default: the pinned one; or QUORUM_VLLM_IMAGE)")
-    .option("--max-model-len <tokens>", "vLLM --max-model-len (default 4096)")
+    .option("--vllm-image <image>", "vLLM image, also used by the transformers engine (default: the pinned one; or QUORUM_VLLM_IMAGE)")
+    .option("--max-model-len <tokens>", "vLLM --max-model-len and the transformers engine's length (default 4096, capped at the model's own maximum)")
     .option("--gpu-memory-utilization <fraction>", "vLLM --gpu-memory-utilization (default 0.9)")
-    .option("--tensor-parallel <n>", "vLLM --tensor-parallel-size (default: the number of GPUs, as a power of two)")
+    .option("--tensor-parallel <n>", "vLLM --tensor-parallel-size (default: the largest that fits the GPUs and divides the model's heads, KV heads and MLP)")
     .option("--vllm-arg <arg...>", "extra arguments for the vLLM server")
     .option("--hf-endpoint <url>", "Hugging Face Hub address (default: HF_ENDPOINT, then https://huggingface.co)")
     .option("--keep-task-dirs", "keep each task's inputs and outputs for debugging");
