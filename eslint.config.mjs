@@ -7,6 +7,7 @@ const config = [
   {
     ignores: [
       "node_modules/**",
+      ".venv-engine/**",
       ".next/**",
       ".quorum/**",
       "src/generated/**",

@@ -1,83 +1,140 @@
 /**
- * `pnpm bench:runner`: the runner's own overhead on one task. The fixture engine is set to take a known compute time
- * (BENCH_ENGINE_SECONDS, default 60) with a warm image and code paths (one warm-up task first); the runner then
- * claims, evaluates in a sandboxed container, scores, signs and submits through the real API over HTTP, on a real
- * PostgreSQL. Needs a Docker engine. Prints, last:
- *   task_wall_s=<n> engine_s=<n> overhead_s=<n> overhead_ratio=<overhead_s/task_wall_s>
+ * `pnpm bench:runner`: how much of a volunteer's GPU time goes to evaluating, with one engine start per task (cold)
+ * and with bundles (one engine start per model's open tasks).
+ *
+ * Reference queue: 10 models, each with 2 benchmarks (gsm8k@3, truthfulqa_mc@2) and 3 open epochs: 60 tasks of 5
+ * items. A runner of a volunteer works through it with the real loop (claim, fetch, sandboxed container, score,
+ * sign, submit through the real API over HTTP, on a real PostgreSQL, with a real Docker engine), the fixture engine
+ * standing in for vLLM with a realistic engine start (BENCH_START_SECONDS, default 45) and compute per item
+ * (BENCH_ITEM_SECONDS, default 0.5). Two volunteers of different accounts run it: one with --bundle 1 (cold), one
+ * with --bundle 16.
+ *
+ * Simulated time: the fixture sleeps BENCH_TIME_SCALE (default 0.01) times the simulated delays, so the bench takes
+ * about two minutes instead of an hour. Everything else (Docker, HTTP, PostgreSQL, scoring, signing) runs at real
+ * speed and is counted, unscaled, as the runner's overhead: overhead = real wall time - the scaled sleeps. Figures
+ * are then in simulated seconds: wall = starts x start + items x item + overhead; useful share = items x item / wall;
+ * overhead_ratio = overhead / wall (of the bundled run). Container creation and removal count as overhead, which
+ * makes the ratio an upper bound. Last line:
+ *   cold_useful_share=<n> bundled_useful_share=<n> gain=<n> overhead_ratio=<n>
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRunnerApi } from "../runner/src/api-client";
+import type { ContainerEngine } from "../runner/src/docker/docker";
 import { createDockerEngine } from "../runner/src/docker/dockerode-docker";
+import { ensureFixtureImage } from "../runner/src/docker/fixture-image";
 import { createFixtureEngine } from "../runner/src/engines/fixture";
-import { evaluateClaim } from "../runner/src/evaluate";
 import { createLogger } from "../runner/src/log";
-import { submitResult } from "../runner/src/submit";
+import { RunnerLoop } from "../runner/src/loop";
 import { startAppServer } from "../runner/src/test-helpers/app-server";
 import { generateRunnerKeyPair } from "../src/lib/protocol/signing";
-import { createDb } from "../src/server/db";
+import { createDb, type Db } from "../src/server/db";
 import { scratchDatabase } from "../src/server/db/scratch-database";
 import { seedBenchmarks } from "../src/server/services/benchmarks/seed-benchmarks";
 import { registerModel } from "../src/server/services/models/register-model";
+import { scheduleTasks } from "../src/server/services/tasks/schedule-tasks";
 import { createToken } from "../src/server/services/tokens/manage-tokens";
 
-const ENGINE_SECONDS = Number(process.env.BENCH_ENGINE_SECONDS ?? 60);
+const START_S = Number(process.env.BENCH_START_SECONDS ?? 45);
+const ITEM_S = Number(process.env.BENCH_ITEM_SECONDS ?? 0.5);
+const SCALE = Number(process.env.BENCH_TIME_SCALE ?? 0.01);
+const MODELS = 10;
+const EPOCHS = 3;
+const EPOCH_MINUTES = 60;
+
+interface Phase {
+  label: string;
+  tasks: number;
+  items: number;
+  starts: number;
+  realWallS: number;
+  overheadS: number;
+  wallS: number;
+  usefulShare: number;
+}
+
+async function runPhase(db: Db, serverUrl: string, tempDir: string, label: string, bundle: number): Promise<Phase> {
+  const volunteer = await db.user.create({ data: { name: `bench-${label}` } });
+  const { token } = await createToken({ db, actor: { id: volunteer.id, role: "USER" }, name: label, scopes: ["task:pull", "task:submit"] });
+  const api = createRunnerApi({ server: serverUrl, token });
+  const keys = generateRunnerKeyPair();
+  const { runnerId } = await api.register({ name: `bench-${label}`, publicKey: keys.publicKey });
+  const docker = createDockerEngine();
+  let starts = 0;
+  const counting: ContainerEngine = { ...docker, runSandboxed: (spec) => ((starts += 1), docker.runSandboxed(spec)) };
+  const engine = createFixtureEngine({ docker: counting, startSeconds: START_S, itemSeconds: ITEM_S, timeScale: SCALE });
+  const loop = new RunnerLoop({
+    api,
+    engine,
+    docker: counting,
+    runner: { id: runnerId, name: `bench-${label}`, privateKeyPem: keys.privateKeyPem },
+    engineName: "fixture",
+    gpus: null,
+    gpuInfo: [],
+    workDir: path.join(tempDir, label),
+    cacheDir: path.join(tempDir, "cache"),
+    taskTimeoutMs: 600_000,
+    logger: createLogger({ json: false, level: "warn" }),
+    exitWhenIdle: true,
+    idleMinMs: 50,
+    bundle,
+  });
+  const t0 = performance.now();
+  const summary = await loop.run();
+  const realWallS = (performance.now() - t0) / 1000;
+  if (summary.error || summary.failed > 0) throw new Error(`${label}: ${summary.failed} failed (${summary.error?.message ?? "see the log"})`);
+  const tasks = summary.submitted;
+  const items = await db.result.count({ where: { runnerId } }).then(async () => {
+    const results = await db.result.findMany({ where: { runnerId }, select: { task: { select: { itemIds: true } } } });
+    return results.reduce((n, r) => n + r.task.itemIds.length, 0);
+  });
+  const simulatedS = starts * START_S + items * ITEM_S;
+  const overheadS = Math.max(0, realWallS - SCALE * simulatedS);
+  const wallS = simulatedS + overheadS;
+  return { label, tasks, items, starts, realWallS, overheadS, wallS, usefulShare: (items * ITEM_S) / wallS };
+}
 
 async function main(): Promise<void> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), "quorum-bench-runner-"));
   const database = await scratchDatabase({ adminUrl: process.env.BENCH_DATABASE_URL, port: 55900, name: `quorum_benchrunner_${process.pid}` });
-  const db = createDb(database.url, { max: 4 });
+  const db = createDb(database.url, { max: 8 });
   const server = await startAppServer(db);
   try {
     await seedBenchmarks(db);
+    await ensureFixtureImage({ engine: createDockerEngine() });
     const author = await db.user.create({ data: { name: "bench-author", role: "ADMIN" } });
-    for (const [i, repo] of ["fixture/perfect", `fixture/slow-${ENGINE_SECONDS}`].entries()) {
-      await registerModel({
-        db, actor: { id: author.id, role: "ADMIN" }, now: new Date(), normRequired: 0, normWindowHours: 24, epochMinutes: 60,
-        input: { repo, revision: (i + 1).toString(16).padStart(40, "0"), weightType: "ORIGINAL", baseModel: undefined, precision: "BFLOAT16" },
+    const first = new Date(Date.now() - (EPOCHS - 1) * EPOCH_MINUTES * 60_000);
+    const modelIds: string[] = [];
+    for (let i = 0; i < MODELS; i++) {
+      const model = await registerModel({
+        db, actor: { id: author.id, role: "ADMIN" }, now: first, normRequired: 0, normWindowHours: 24, epochMinutes: EPOCH_MINUTES,
+        input: { repo: "fixture/perfect", revision: (i + 1).toString(16).padStart(40, "0"), weightType: "ORIGINAL", baseModel: undefined, precision: "BFLOAT16" },
       });
+      modelIds.push(model.id);
     }
-    const volunteer = await db.user.create({ data: { name: "bench-volunteer" } });
-    const { token } = await createToken({ db, actor: { id: volunteer.id, role: "USER" }, name: "bench", scopes: ["task:pull", "task:submit"] });
-    const api = createRunnerApi({ server: server.url, token });
-    const keys = generateRunnerKeyPair();
-    const { runnerId } = await api.register({ name: "bench-runner", publicKey: keys.publicKey });
-    const logger = createLogger({ json: false, level: "warn" });
-    const engine = createFixtureEngine({ docker: createDockerEngine() });
-    const runner = { id: runnerId, name: "bench-runner", privateKeyPem: keys.privateKeyPem };
-
-    const evaluateOne = async () => {
-      const start = performance.now();
-      const { claim } = await api.claim({ runnerId, engine: "fixture" });
-      if (!claim) throw new Error("no task to claim");
-      const evaluation = await evaluateClaim({
-        claim, engine, runner, logger, gpus: null, timeoutMs: (ENGINE_SECONDS + 120) * 1000,
-        workDir: path.join(tempDir, "work"), cacheDir: path.join(tempDir, "cache"),
-      });
-      await submitResult({ api, submission: evaluation.submission, privateKeyPem: keys.privateKeyPem, logger });
-      return { repo: claim.task.model.repo, wallMs: performance.now() - start, timings: evaluation.timings };
-    };
-
-    console.log("warm-up: image build or check, code paths (fixture/perfect)...");
-    for (;;) {
-      const warm = await evaluateOne();
-      console.log(`  ${warm.repo}: ${(warm.wallMs / 1000).toFixed(2)} s`);
-      if (warm.repo !== "fixture/perfect") throw new Error("expected the warm-up model first");
-      const remaining = await db.task.count({ where: { model: { repo: "fixture/perfect" }, status: { in: ["QUEUED"] } } });
-      if (remaining === 0) break;
+    for (let e = 1; e < EPOCHS; e++) {
+      // Earlier epochs' tasks stay open with results still missing (RUNNING: others took slots); the scheduler
+      // adds an epoch only where the previous task is no longer QUEUED.
+      await db.task.updateMany({ where: { status: "QUEUED" }, data: { status: "RUNNING" } });
+      await scheduleTasks({ db, now: new Date(first.getTime() + e * EPOCH_MINUTES * 60_000), epochMinutes: EPOCH_MINUTES, modelIds });
     }
-    console.log(`measuring one fixture/slow-${ENGINE_SECONDS} task (the engine computes for ${ENGINE_SECONDS} s)...`);
-    const measured = await evaluateOne();
-    const wall = measured.wallMs / 1000;
-    const overhead = wall - ENGINE_SECONDS;
-    const t = measured.timings;
+    const open = await db.task.count({ where: { finishedAt: null } });
+    console.log(`reference queue: ${MODELS} models x 2 benchmarks x ${EPOCHS} epochs = ${open} open tasks; engine start ${START_S} s, ${ITEM_S} s per item, time scale ${SCALE}`);
+
+    const phases: Phase[] = [];
+    for (const [label, bundle] of [["cold", 1], ["bundled", 16]] as const) {
+      console.log(`${label}: --bundle ${bundle} ...`);
+      const phase = await runPhase(db, server.url, tempDir, label, bundle);
+      phases.push(phase);
+      console.log(
+        `  ${phase.tasks} tasks, ${phase.items} items, ${phase.starts} engine starts; real ${phase.realWallS.toFixed(1)} s; ` +
+          `simulated wall ${phase.wallS.toFixed(0)} s = starts ${(phase.starts * START_S).toFixed(0)} + compute ${(phase.items * ITEM_S).toFixed(0)} + overhead ${phase.overheadS.toFixed(1)}; useful share ${phase.usefulShare.toFixed(3)}`,
+      );
+    }
+    const [cold, bundled] = phases as [Phase, Phase];
     console.log(
-      `timings (ms): prepare=${t.prepareMs} weights=${t.weightsMs} requests=${t.requestsMs} container=${t.containerMs} ` +
-        `engine=${t.engineMs} score=${t.scoreMs} sign=${t.signMs} evaluate_total=${t.totalMs}`,
-    );
-    console.log(
-      `task_wall_s=${wall.toFixed(2)} engine_s=${ENGINE_SECONDS} overhead_s=${overhead.toFixed(2)} overhead_ratio=${(overhead / wall).toFixed(4)}`,
+      `cold_useful_share=${cold.usefulShare.toFixed(4)} bundled_useful_share=${bundled.usefulShare.toFixed(4)} gain=${(bundled.usefulShare / cold.usefulShare).toFixed(2)} overhead_ratio=${(bundled.overheadS / bundled.wallS).toFixed(4)}`,
     );
   } finally {
     await server.close();

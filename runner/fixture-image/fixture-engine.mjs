@@ -5,12 +5,13 @@
 // In:  /task/requests.jsonl   OpenAI Batch input, one request per line (built by the benchmark module)
 //      /task/fixture-key.json {"answers": {"<custom_id>": {"correct": <body>, "wrong": <body>}}}
 //      env QUORUM_FIXTURE_MODEL (fixture/<behaviour>), QUORUM_RUNNER_NAME, QUORUM_FIXTURE_SECONDS,
+//          QUORUM_FIXTURE_START_SECONDS and QUORUM_FIXTURE_COMPUTE_SECONDS (bench delays: start-up, then compute),
 //          QUORUM_FIXTURE_NET_PROBE ("host:port,host:port", for fixture/net)
 // Out: /out/output.jsonl      OpenAI Batch output (the format vLLM's batch runner writes)
 //      stdout                 {"quorum_progress": {"done": n, "total": m}} lines
 //      /out/*-probe.json      what the sandbox-probing behaviours saw
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
 import net from "node:net";
 import dns from "node:dns/promises";
 import { answersCorrectly, parseFixtureModel } from "./rules.mjs";
@@ -152,7 +153,16 @@ function probeWrites() {
       attempts.push({ file, ok: false, error: e.code || e.message, allowed: allowed.includes(file) });
     }
   }
-  writeFileSync(`${OUT_DIR}/escape-probe.json`, JSON.stringify({ uid: process.getuid?.() ?? null, attempts }));
+  // The scratch dir must run what the engine writes there (compiled kernels): write a program and run it.
+  let scratchExec;
+  try {
+    writeFileSync("/tmp/exec-probe", `#!${process.execPath}\nprocess.stdout.write("ran from /tmp");\n`);
+    chmodSync("/tmp/exec-probe", 0o755);
+    scratchExec = { ok: execFileSync("/tmp/exec-probe", { encoding: "utf8" }) === "ran from /tmp", error: null };
+  } catch (e) {
+    scratchExec = { ok: false, error: e.code || e.message };
+  }
+  writeFileSync(`${OUT_DIR}/escape-probe.json`, JSON.stringify({ uid: process.getuid?.() ?? null, attempts, scratchExec }));
   const leaks = attempts.filter((a) => a.ok && !a.allowed);
   if (leaks.length > 0) {
     process.stderr.write(`escape: wrote outside the output dir (${leaks.map((a) => a.file).join(", ")}): the sandbox leaks\n`);
@@ -168,8 +178,12 @@ async function main() {
   switch (parsed.behaviour) {
     case "perfect":
     case "wrong":
-    case "noisy":
-      return answer(parsed, runnerName, 0);
+    case "noisy": {
+      // Bench delays: an engine start (loading weights), then compute spread over the requests.
+      const start = Number(process.env.QUORUM_FIXTURE_START_SECONDS || 0);
+      if (start > 0) await sleep(start * 1000);
+      return answer(parsed, runnerName, Number(process.env.QUORUM_FIXTURE_COMPUTE_SECONDS || 0));
+    }
     case "slow":
       return answer(parsed, runnerName, parsed.seconds);
     case "crash": {

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from "./log";
 import { login, normaliseServer } from "./login";
 import { RunnerLoop } from "./loop";
 import { DEFAULT_TASK_TIMEOUT_S, makeDocker, makeEngine, makeOutput, resolveGpus, UsageError, type EngineFlags, type Output } from "./setup";
+import { formatSelfTest, parseSelfTestModel, runSelfTest, selfTestBenchmarks } from "./self-test";
 import { submitResult } from "./submit";
 import { PendingResults, readResultFile, readTaskFile, resultFile, taskFile, writePrivateJson } from "./task-files";
 
@@ -42,6 +43,8 @@ interface StartFlags extends RunFlags {
   exitWhenIdle?: boolean;
   drainTimeout?: string;
   idleMax?: string;
+  bundle?: string;
+  warmIdle?: string;
 }
 
 function dirsFor(flags: GlobalFlags): RunnerDirs {
@@ -65,10 +68,10 @@ function engineOptions(command: Command, defaultEngine: TEngineName | null = "vl
     .option("--pids-limit <n>", "max processes and threads in the container (default 512)")
     .option("--tmpfs <size>", "size of the container's writable /tmp (default: fixture 64m, vllm 8g)")
     .option("--shm <size>", "size of /dev/shm (vllm default 8g)")
-    .option("--vllm-image <image>", "vLLM image (default: the pinned one; or QUORUM_VLLM_IMAGE)")
-    .option("--max-model-len <tokens>", "vLLM --max-model-len (default 4096)")
+    .option("--vllm-image <image>", "vLLM image, also used by the transformers engine (default: the pinned one; or QUORUM_VLLM_IMAGE)")
+    .option("--max-model-len <tokens>", "vLLM --max-model-len and the transformers engine's length (default 4096, capped at the model's own maximum)")
     .option("--gpu-memory-utilization <fraction>", "vLLM --gpu-memory-utilization (default 0.9)")
-    .option("--tensor-parallel <n>", "vLLM --tensor-parallel-size (default: the number of GPUs, as a power of two)")
+    .option("--tensor-parallel <n>", "vLLM --tensor-parallel-size (default: the largest that fits the GPUs and divides the model's heads, KV heads and MLP)")
     .option("--vllm-arg <arg...>", "extra arguments for the vLLM server")
     .option("--hf-endpoint <url>", "Hugging Face Hub address (default: HF_ENDPOINT, then https://huggingface.co)")
     .option("--keep-task-dirs", "keep each task's inputs and outputs for debugging");
@@ -102,7 +105,7 @@ function onSignals(first: (signal: string) => void, second: (signal: string) => 
   };
 }
 
-async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig) {
+async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig | null) {
   const engineName = flags.engine ?? "vllm";
   const gpus = await resolveGpus(flags.gpus, engineName);
   if (gpus.detectionError) output.logger.warn(`nvidia-smi failed: ${gpus.detectionError}`);
@@ -112,7 +115,7 @@ async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig
       "Check `nvidia-smi` and `pnpm runner doctor`; pass --gpus all if detection is wrong, or use --engine fixture for a test run.",
     );
   }
-  const docker = makeDocker(output.logger, config.runner.name);
+  const docker = makeDocker(output.logger, config?.runner.name ?? "self-test");
   const engine = makeEngine({ engine: engineName, docker, flags, gpus: gpus.request, gpuInfo: gpus.info });
   const timeoutMs = seconds("--task-timeout", flags.taskTimeout, DEFAULT_TASK_TIMEOUT_S[engineName]);
   return { engineName, gpus, docker, engine, timeoutMs };
@@ -161,7 +164,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       .option("--max-tasks <n>", "exit after this many tasks")
       .option("--exit-when-idle", "exit when the server has no task")
       .option("--drain-timeout <seconds>", "on stop, how long the current task may still run before it is released", "120")
-      .option("--idle-max <seconds>", "longest wait between polls while idle", "60"),
+      .option("--idle-max <seconds>", "longest wait between polls while idle", "60")
+      .option("--bundle <n>", "take up to n tasks of one model per claim, evaluated with one engine start (server caps at 16)", "1")
+      .option("--warm-idle <seconds>", "how long the last model stays preferred for the next claim", "600"),
   ).action(async (_flags: StartFlags, command: Command) => {
     setExitCode(await startCommand(command.optsWithGlobals<StartFlags>()));
   });
@@ -204,6 +209,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     null,
   ).action(async (taskFileArg: string, flags: { out?: string }, command: Command) => {
     setExitCode(await runCommand(taskFileArg, flags.out, command.optsWithGlobals<RunFlags>()));
+  });
+
+  engineOptions(
+    program
+      .command("eval <model>")
+      .description("self-test for model authors: evaluate org/repo@<commit> locally, as a runner would, without claiming or submitting")
+      .option("--benchmark <key...>", "benchmarks to run (default: all)")
+      .option("--items <n>", "items per benchmark (default: a task's item count)")
+      .option("--weight-type <type>", "original, adapter or delta", "original")
+      .option("--base-model <org/repo@commit>", "an adapter's or delta's base model")
+      .option("--precision <precision>", "float16, bfloat16, float32, int8 or int4", "bfloat16")
+      .option("--out <file>", "where to write the report (default: the runner's work dir)"),
+    null,
+  ).action(async (modelArg: string, flags: EvalFlags, command: Command) => {
+    setExitCode(await evalCommand(modelArg, { ...command.optsWithGlobals<RunFlags>(), ...flags }));
   });
 
   program
@@ -346,7 +366,11 @@ async function startCommand(flags: StartFlags): Promise<number> {
   });
   const maxTasks = flags.once ? 1 : flags.maxTasks !== undefined ? Number(flags.maxTasks) : undefined;
   if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0)) throw new UsageError("--max-tasks: expected a positive whole number", "See --help.");
+  const bundle = Number(flags.bundle ?? 1);
+  if (!(Number.isInteger(bundle) && bundle >= 1 && bundle <= 64)) throw new UsageError(`--bundle ${flags.bundle}: expected a whole number from 1 to 64`, "See --help.");
   const loop = new RunnerLoop({
+    bundle,
+    warmIdleMs: seconds("--warm-idle", flags.warmIdle, 600),
     api,
     engine,
     docker,
@@ -448,11 +472,63 @@ async function runCommand(taskFileArg: string, out: string | undefined, flags: R
   }
 }
 
+interface EvalFlags {
+  benchmark?: string[];
+  items?: string;
+  weightType?: string;
+  baseModel?: string;
+  precision?: string;
+  out?: string;
+}
+
+async function evalCommand(modelArg: string, flags: RunFlags & EvalFlags): Promise<number> {
+  const model = parseSelfTestModel({ model: modelArg, weightType: flags.weightType, baseModel: flags.baseModel, precision: flags.precision });
+  const benchmarks = selfTestBenchmarks(flags.benchmark);
+  const items = flags.items === undefined ? undefined : Number(flags.items);
+  if (items !== undefined && !(Number.isInteger(items) && items > 0)) throw new UsageError(`--items ${flags.items}: expected a positive whole number`, "See --help.");
+  const output = makeOutput(flags);
+  const dirs = dirsFor(flags);
+  const engineName = flags.engine ?? (model.repo.startsWith("fixture/") ? "fixture" : "vllm");
+  const { gpus, engine, timeoutMs } = await prepareRun({ ...flags, engine: engineName }, output, null);
+  // The same refusal a runner gives before claiming (a fixture model on vllm, delta weights…), before any download.
+  engine.checkModel({ id: "self-test", repo: model.repo, revision: model.revision, weightType: model.weightType, baseModel: model.baseModel ?? null, precision: model.precision });
+  const controller = new AbortController();
+  const off = onSignals(
+    () => controller.abort(new Error("cancelled")),
+    () => controller.abort(new Error("cancelled")),
+  );
+  try {
+    const report = await runSelfTest({
+      model,
+      benchmarks,
+      items,
+      engine,
+      workDir: dirs.work,
+      cacheDir: dirs.cache,
+      hub: { url: flags.hfEndpoint, accessToken: process.env.HF_TOKEN || undefined },
+      gpus: gpus.request,
+      gpuInfo: gpus.info,
+      timeoutMs,
+      logger: output.logger,
+      progress: output.progress,
+      signal: controller.signal,
+      out: flags.out,
+    });
+    output.progress.stop();
+    if (flags.json) output.logger.event("eval", { ...report, benchmarks: report.benchmarks.map(({ outputs: _outputs, ...rest }) => rest) });
+    else process.stdout.write(formatSelfTest(report));
+    return 0;
+  } finally {
+    output.progress.stop();
+    off();
+  }
+}
+
 /** `pnpm runner --auto [options]` is `pnpm runner start [options]`. */
 export function withAuto(argv: string[]): string[] {
   const rest = argv.slice(2);
   if (!rest.includes("--auto")) return argv;
-  const commands = new Set(["login", "start", "pull", "run", "submit", "status", "doctor", "build-fixture-image"]);
+  const commands = new Set(["login", "start", "pull", "run", "eval", "submit", "status", "doctor", "build-fixture-image"]);
   const args = rest.filter((a) => a !== "--auto");
   return args.some((a) => commands.has(a)) ? [...argv.slice(0, 2), ...args] : [...argv.slice(0, 2), "start", ...args];
 }

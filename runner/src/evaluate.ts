@@ -225,3 +225,150 @@ export function resignSubmission(submission: TSubmitResultRequest, privateKeyPem
   const payload = { ...submission.payload, signedAt: now.toISOString() };
   return { payload, signature: signPayload(payload, privateKeyPem) };
 }
+
+/** The separator between a bundle part's index and a request's own id (request ids never hold it). */
+const PART_SEPARATOR = "|";
+
+export interface BundleEvaluation {
+  /** One per claim, in order. */
+  results: EvaluationResult[];
+  /** Engine starts this bundle cost (1), the engine's wall time, and the whole bundle's. */
+  engineMs: number;
+  totalMs: number;
+}
+
+/**
+ * Several claims of one model with ONE engine start: the weights are fetched once, every task's requests go into one
+ * batch file (ids prefixed with the task's index), one container answers them all, and each task is parsed, scored,
+ * hashed and signed on its own exactly as evaluateClaim does. A failing engine fails every task of the bundle.
+ */
+export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & { claims: TClaim[] }): Promise<BundleEvaluation> {
+  const [first] = options.claims;
+  if (!first) throw new Error("evaluateClaims needs at least one claim");
+  if (options.claims.some((c) => c.task.model.id !== first.task.model.id)) throw new Error("a bundle holds tasks of one model only");
+  const t0 = performance.now();
+  const { engine, logger } = options;
+  const progress = options.progress ?? silentProgress;
+  const now = options.now ?? (() => new Date());
+  const model = first.task.model;
+  engine.checkModel(model);
+  options.signal?.throwIfAborted();
+
+  const taskRoot = path.join(options.workDir, "tasks", `bundle-${first.assignmentId.replace(/[^A-Za-z0-9_-]/g, "_")}-${randomBytes(4).toString("hex")}`);
+  const taskDir = path.join(taskRoot, "task");
+  const outputDir = path.join(taskRoot, "out");
+  await mkdir(taskRoot, { recursive: true, mode: 0o700 });
+  await mkdir(taskDir, { mode: 0o755 });
+  await mkdir(outputDir);
+  await chmod(outputDir, 0o777);
+  try {
+    let t = performance.now();
+    await engine.prepare(progress, options.signal);
+    const prepareMs = since(t);
+    t = performance.now();
+    let weights: FetchedWeights | null = null;
+    if (engine.needsWeights) {
+      const phase = progress.start("weights", { unit: "bytes", label: "weights" });
+      try {
+        weights = await fetchModelWeights(model, {
+          cacheDir: options.cacheDir,
+          hubUrl: options.hub?.url,
+          accessToken: options.hub?.accessToken,
+          fetch: options.hub?.fetch,
+          signal: options.signal,
+          logger,
+          onProgress: (p) => phase.update(p.downloadedBytes, p.totalBytes),
+        });
+        phase.done(weights.downloadedBytes > 0 ? model.repo : `${model.repo}, cached`);
+      } catch (error) {
+        phase.fail((error as Error).message);
+        throw error;
+      }
+    }
+    const weightsMs = since(t);
+
+    t = performance.now();
+    const parts = options.claims.map((claim, index) => {
+      const benchmark = getBenchmark(claim.task.benchmark.key);
+      const requests = buildRequests(benchmark, claim.task.itemIds).map((r) => ({ ...r, id: `${index}${PART_SEPARATOR}${r.id}` }));
+      return { claim, benchmark, itemIds: claim.task.itemIds, requests };
+    });
+    const requests = parts.flatMap((p) => p.requests);
+    const requestsMs = since(t);
+    const totalItems = parts.reduce((n, p) => n + p.itemIds.length, 0);
+
+    const selected = selectGpus(options.gpuInfo ?? [], options.gpus);
+    const meter = selected.length > 0 ? startPowerMeter({ gpus: selected, ...options.power, onError: (m) => logger.warn(m) }) : null;
+    const items = progress.start("items", { unit: "items", total: totalItems, label: `items (${parts.length} tasks)` });
+    t = performance.now();
+    let run;
+    let energy: Awaited<ReturnType<NonNullable<typeof meter>["stop"]>> | null = null;
+    try {
+      run = await engine.run({
+        model,
+        benchmark: parts[0]!.benchmark,
+        itemIds: parts[0]!.itemIds,
+        requests,
+        parts: parts.map(({ benchmark, itemIds, requests: own }) => ({ benchmark, itemIds, requests: own })),
+        weights,
+        taskDir,
+        outputDir,
+        runnerName: options.runner.name,
+        gpus: options.gpus,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        logger,
+        onContainerStarted: options.onContainerStarted,
+        onItemsProgress: (done, total) => items.update(total > 0 ? Math.floor((done / total) * totalItems) : 0, totalItems),
+      });
+      items.done();
+    } catch (error) {
+      items.fail((error as Error).message);
+      throw error;
+    } finally {
+      if (meter) energy = await meter.stop();
+    }
+    const engineMs = since(t);
+
+    const results = parts.map((part, index): EvaluationResult => {
+      const ts = performance.now();
+      const prefix = `${index}${PART_SEPARATOR}`;
+      const strip = <T extends { id: string }>(x: T): T => ({ ...x, id: x.id.slice(prefix.length) });
+      const own = run.responses.filter((r) => r.id.startsWith(prefix)).map(strip);
+      const ownRequests = part.requests.map(strip);
+      const outputs = outputsFromResponses(part.benchmark, part.itemIds, ownRequests, own);
+      const scored = scoreOutputs(part.benchmark, part.itemIds, outputs);
+      const scoreMs = since(ts);
+      const share = part.itemIds.length / totalItems;
+      const payload: TSubmissionPayload = ZSubmissionPayloadSchema.parse({
+        assignmentId: part.claim.assignmentId,
+        taskId: part.claim.task.id,
+        runnerId: options.runner.id,
+        claimToken: part.claim.claimToken,
+        signedAt: now().toISOString(),
+        benchmark: part.benchmark.key,
+        outputs,
+        outputsSha256: scored.outputsSha256,
+        claimedScore: scored.metrics,
+        engine: { name: run.identity.name, version: run.identity.version, imageDigest: run.identity.imageDigest },
+        gpu: gpuLabel(selected),
+        // The bundle's engine time, shared out by items.
+        runtimeSeconds: Math.round(run.sandbox.durationMs * share) / 1000,
+        energyKwh: energy?.energyKwh == null ? null : energy.energyKwh * share,
+      });
+      const signature = signPayload(payload, options.runner.privateKeyPem);
+      return {
+        submission: { payload, signature },
+        scores: scored.metrics,
+        records: scored.records,
+        engine: run.identity,
+        weights,
+        timings: { prepareMs, weightsMs, requestsMs, containerMs: run.sandbox.durationMs, engineMs, scoreMs, signMs: 0, totalMs: since(t0) },
+      };
+    });
+    return { results, engineMs, totalMs: since(t0) };
+  } finally {
+    if (options.keepTaskDir) logger.info("kept the task dir", { dir: taskRoot });
+    else await rm(taskRoot, { recursive: true, force: true }).catch((error: unknown) => logger.warn("could not remove the task dir", { dir: taskRoot, error: (error as Error).message }));
+  }
+}

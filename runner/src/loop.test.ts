@@ -115,6 +115,23 @@ describe.skipIf(!hasDocker)("the runner loop against the real API and Docker", (
       expect(results.every((r) => r.assignment.status === "SUBMITTED")).toBe(true);
     });
 
+    it("with a bundle, takes both tasks of the model in one claim and evaluates them with one engine start", async () => {
+      const config = await runnerFor(env!, "loop-bundle");
+      const { logger, events } = recordingLogger();
+      const docker = createDockerEngine();
+      let starts = 0;
+      const counting = { ...docker, runSandboxed: (spec: Parameters<typeof docker.runSandboxed>[0]) => ((starts += 1), docker.runSandboxed(spec)) };
+      const options = loopOptions(env!, config, { logger, exitWhenIdle: true, bundle: 8 });
+      const summary = await new RunnerLoop({ ...options, docker: counting, engine: createFixtureEngine({ docker: counting }) }).run();
+      expect(summary).toMatchObject({ end: "idle", claimed: 2, submitted: 2, failed: 0, error: null });
+      expect(starts).toBe(1);
+      const claimed = events.filter((e) => e.event === "task.claimed");
+      expect(claimed.map((e) => e.bundle)).toEqual([2, 2]);
+      expect(new Set(claimed.map((e) => e.benchmark))).toEqual(new Set(["gsm8k@3", "truthfulqa_mc@2"]));
+      const mine = await env!.database.db.result.findMany({ where: { runnerId: config.runner.id } });
+      expect(mine).toHaveLength(2);
+    });
+
     it("treats a resubmission the server already stored as success (ALREADY_SUBMITTED)", async () => {
       const config = await runnerFor(env!, "loop-b");
       const api = createRunnerApi({ server: config.server, token: config.token });

@@ -12,7 +12,7 @@ import type { TClaim, TEngineName } from "@/lib/protocol/runner-api";
 import { RunnerApiError, type RunnerApi } from "./api-client";
 import type { ContainerEngine, GpuRequest } from "./docker/docker";
 import { EngineRunError, type Engine } from "./engines/engine";
-import { evaluateClaim, type EvaluateRunner } from "./evaluate";
+import { evaluateClaim, evaluateClaims, type EvaluateRunner } from "./evaluate";
 import { gpuLabel, selectGpus, type GpuInfo } from "./gpu";
 import { startHeartbeat } from "./heartbeat";
 import type { Logger } from "./log";
@@ -46,6 +46,10 @@ export interface LoopOptions {
   exitWhenIdle?: boolean;
   /** Keep task dirs for debugging. */
   keepTaskDirs?: boolean;
+  /** Tasks of one model to take in one claim, evaluated with one engine start (default 1: one task a claim). */
+  bundle?: number;
+  /** How long the last model counts as warm (weights cached, engine image ready): the server prefers it (default 10 min). */
+  warmIdleMs?: number;
 }
 
 export type LoopEnd = "stopped" | "max-tasks" | "idle" | "fatal";
@@ -68,6 +72,7 @@ export class RunnerLoop {
   private readonly summary: LoopSummary = { end: "stopped", claimed: 0, submitted: 0, failed: 0, released: 0, error: null };
   private readonly pending: PendingResults;
   private readonly progress: Progress;
+  private warm: { modelId: string; until: number } | null = null;
 
   constructor(private readonly options: LoopOptions) {
     this.pending = new PendingResults(path.join(options.workDir, "pending"));
@@ -118,10 +123,13 @@ export class RunnerLoop {
           break;
         }
         let claim: TClaim | null;
+        let bundle: TClaim[] = [];
         let retryAfterMs: number;
         try {
-          const response = await api.claim({ runnerId: runner.id, engine: this.options.engineName, gpu: this.gpu() });
+          const warmModelId = this.warm && Date.now() < this.warm.until ? this.warm.modelId : null;
+          const response = await api.claim({ runnerId: runner.id, engine: this.options.engineName, gpu: this.gpu(), bundle: this.bundleSize(), warmModelId });
           claim = response.claim;
+          bundle = response.bundle ?? [];
           retryAfterMs = response.retryAfterSeconds * 1000;
           if (response.notice) logger.warn(`no task for this runner: ${response.notice}`);
         } catch (error) {
@@ -144,7 +152,9 @@ export class RunnerLoop {
           continue;
         }
         idleMs = this.options.idleMinMs ?? 2000;
-        await this.handle(claim);
+        if (bundle.length === 0) await this.handle(claim);
+        else await this.handleBundle([claim, ...bundle]);
+        this.warm = { modelId: claim.task.model.id, until: Date.now() + (this.options.warmIdleMs ?? 10 * 60_000) };
         await this.flushPending();
       }
     } catch (error) {
@@ -160,6 +170,12 @@ export class RunnerLoop {
       `stopped: ${this.summary.claimed} claimed, ${this.summary.submitted} submitted, ${this.summary.failed} failed, ${this.summary.released} released`,
     );
     return this.summary;
+  }
+
+  /** The bundle to ask for: never more tasks than --max-tasks leaves. */
+  private bundleSize(): number {
+    const wanted = Math.max(1, this.options.bundle ?? 1);
+    return this.options.maxTasks === undefined ? wanted : Math.max(1, Math.min(wanted, this.options.maxTasks - this.summary.claimed));
   }
 
   private gpu(): string | null {
@@ -241,6 +257,61 @@ export class RunnerLoop {
       await this.submitPending(file);
     } finally {
       heartbeat.stop();
+    }
+  }
+
+  /** Several tasks of one model: heartbeats for each, one engine start for all, then each submitted on its own. */
+  private async handleBundle(claims: TClaim[]): Promise<void> {
+    const { logger, api, runner } = this.options;
+    const model = claims[0]!.task.model;
+    const log = logger.child({ bundle: claims[0]!.assignmentId });
+    this.summary.claimed += claims.length;
+    for (const claim of claims) {
+      log.event("task.claimed", { taskId: claim.task.id, model: `${model.repo}@${model.revision}`, benchmark: claim.task.benchmark.key, items: claim.task.itemIds.length, leaseSeconds: claim.leaseSeconds, bundle: claims.length });
+    }
+    log.info(`claimed a bundle of ${claims.length} tasks of ${model.repo}@${model.revision.slice(0, 7)} (${claims.map((c) => `${c.task.benchmark.key} epoch ${c.task.epoch}`).join(", ")}): one engine start`);
+    const controller = new AbortController();
+    this.current = controller;
+    let leaseLost: Error | null = null;
+    const heartbeats = claims.map((claim) =>
+      startHeartbeat({ api, claim, logger: log, onLost: (error) => { leaseLost = error; controller.abort(error); } }),
+    );
+    if (this.aborting) controller.abort(new Error("abort requested"));
+    try {
+      let evaluation;
+      try {
+        evaluation = await evaluateClaims({
+          claims,
+          engine: this.options.engine,
+          runner,
+          workDir: this.options.workDir,
+          cacheDir: this.options.cacheDir,
+          hub: this.options.hub,
+          gpus: this.options.gpus,
+          gpuInfo: this.options.gpuInfo,
+          timeoutMs: this.options.taskTimeoutMs,
+          signal: controller.signal,
+          logger: log,
+          progress: this.progress,
+          keepTaskDir: this.options.keepTaskDirs,
+        });
+      } catch (error) {
+        for (const claim of claims) await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);
+        return;
+      } finally {
+        this.current = null;
+        if (this.drainTimer) clearTimeout(this.drainTimer);
+      }
+      log.info(`evaluated ${claims.length} tasks in ${(evaluation.totalMs / 1000).toFixed(1)} s (engine ${(evaluation.engineMs / 1000).toFixed(1)} s)`);
+      for (const [index, result] of evaluation.results.entries()) {
+        const claim = claims[index]!;
+        log.event("task.evaluated", { assignment: claim.assignmentId, scores: result.scores, engine: result.engine, timings: result.timings });
+        const file = resultFile({ server: api.server, runnerId: runner.id, claim, scores: result.scores, submission: result.submission });
+        await this.pending.save(file);
+        await this.submitPending(file);
+      }
+    } finally {
+      for (const heartbeat of heartbeats) heartbeat.stop();
     }
   }
 

@@ -7,6 +7,7 @@ import type { ContainerEngine, GpuRequest } from "./docker/docker";
 import { createDockerEngine } from "./docker/dockerode-docker";
 import { units, type Engine, type SandboxLimits } from "./engines/engine";
 import { createFixtureEngine } from "./engines/fixture";
+import { createTransformersEngine } from "./engines/transformers";
 import { createVllmEngine } from "./engines/vllm";
 import { detectGpus, selectGpus, type CommandRunner, type GpuInfo } from "./gpu";
 import { createLogger, type Logger, type LogLevel, type LogSink } from "./log";
@@ -66,7 +67,7 @@ export async function resolveGpus(
   const parsed = parseGpuFlag(flag);
   const detected = await detectGpus(run);
   if (parsed === "auto") {
-    const request = engine === "vllm" && detected.gpus.length > 0 ? ("all" as const) : null;
+    const request = engine !== "fixture" && detected.gpus.length > 0 ? ("all" as const) : null;
     return { request, info: detected.gpus, detectionError: detected.error };
   }
   return { request: parsed, info: detected.gpus, detectionError: detected.error };
@@ -126,6 +127,14 @@ export function makeEngine(options: {
   if (gpuMemoryUtilization !== undefined && !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
     throw new UsageError("--gpu-memory-utilization: expected a number in (0, 1]", "For example 0.9.");
   }
+  if (options.engine === "transformers") {
+    return createTransformersEngine({
+      docker: options.docker,
+      image: options.flags.vllmImage ?? process.env.QUORUM_VLLM_IMAGE,
+      maxModelLen: positiveInt("--max-model-len", options.flags.maxModelLen),
+      limits,
+    });
+  }
   return createVllmEngine({
     docker: options.docker,
     gpuCount: selectGpus(options.gpuInfo, options.gpus).length || (typeof options.gpus === "number" ? options.gpus : 1),
@@ -142,4 +151,4 @@ export function makeDocker(logger: Logger, runnerName?: string): ContainerEngine
   return createDockerEngine({ logger, labels: runnerName ? { "org.quorum.runner.name": runnerName } : undefined });
 }
 
-export const DEFAULT_TASK_TIMEOUT_S: Record<TEngineName, number> = { fixture: 600, vllm: 3600 };
+export const DEFAULT_TASK_TIMEOUT_S: Record<TEngineName, number> = { fixture: 600, vllm: 3600, transformers: 3600 };

@@ -168,7 +168,9 @@ export function createDockerEngine(options: DockerodeEngineOptions = {}): Contai
           Memory: spec.memoryBytes,
           MemorySwap: spec.memoryBytes,
           ReadonlyRootfs: true,
-          Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${spec.tmpfsBytes}` },
+          // Docker starts every tmpfs from noexec; the engine's scratch must run code it writes there (Triton and
+          // torch.compile build and load kernels from their cache dirs), so /tmp is exec, still nosuid,nodev, capped.
+          Tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${spec.tmpfsBytes}` },
           CapDrop: ["ALL"],
           SecurityOpt: ["no-new-privileges"],
           Init: true,

@@ -143,7 +143,7 @@ describe.skipIf(!hasDocker)("the sandbox, probed from inside (real Docker)", () 
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("refuses writes outside the output dir (read-only root, task and model mounts); /out and /tmp work", async () => {
+  it("refuses writes outside the output dir (read-only root, task and model mounts); /out and /tmp work, and /tmp runs programs", async () => {
     const { result, probe } = await run("fixture/escape");
     expect(result.exitCode).toBe(0);
     const report = await probe("escape-probe.json");
@@ -157,6 +157,9 @@ describe.skipIf(!hasDocker)("the sandbox, probed from inside (real Docker)", () 
     for (const file of ["/escape-probe", "/usr/escape-probe", "/task/escape-probe", "/models/escape-probe"]) {
       expect(attempts.find((a) => a.file === file)?.error, file).toBe("EROFS");
     }
+    // The engine's scratch is writable and executable (Triton/torch.compile load kernels they build there).
+    expect(attempts.find((a) => a.file === "/tmp/escape-probe")?.ok).toBe(true);
+    expect(report.scratchExec).toEqual({ ok: true, error: null });
   });
 
   it("cancels a run on abort, and refuses unsafe specs", async () => {

@@ -42,6 +42,11 @@ export interface EngineRunInput {
   benchmark: BenchmarkDefinition;
   itemIds: string[];
   requests: EngineRequest[];
+  /**
+   * A bundle (several tasks of one model in one engine start): each task's benchmark, items and requests (ids made
+   * unique across tasks); `requests` is all of them. Absent for a single task (then `benchmark`/`itemIds` are it).
+   */
+  parts?: Array<{ benchmark: BenchmarkDefinition; itemIds: string[]; requests: EngineRequest[] }>;
   /** Null for engines that need no weights (fixture). */
   weights: FetchedWeights | null;
   /** Host dir mounted read-only at /task; the engine writes its inputs here before the container starts. */

@@ -61,6 +61,28 @@ export interface FixtureEngineOptions {
   docker: ContainerEngine;
   limits?: Partial<SandboxLimits>;
   env?: Record<string, string | undefined>;
+  /** Simulated engine start (loading weights), in seconds, once per container. */
+  startSeconds?: number;
+  /** Simulated compute per item, in seconds. */
+  itemSeconds?: number;
+  /** Multiplies both delays (benches run simulated time faster than real time and scale the figures back). */
+  timeScale?: number;
+}
+
+/**
+ * A bundle's key: each part's key from its own (unprefixed) requests, as for a single task, then keyed by the
+ * bundle's request ids (`<part>|<id>`); context lines (`ctx/…`) are shared by text and keep their ids.
+ */
+function bundleKey(parts: NonNullable<EngineRunInput["parts"]>, repo: string): ReturnType<typeof buildFixtureKey> {
+  const answers: ReturnType<typeof buildFixtureKey>["answers"] = {};
+  for (const part of parts) {
+    const first = part.requests[0]?.id ?? "";
+    const prefix = first.slice(0, first.indexOf("|") + 1);
+    const own = part.requests.map((r) => ({ ...r, id: r.id.slice(prefix.length) }));
+    const key = buildFixtureKey(part.benchmark, part.itemIds, own, toOpenAIBatchJsonl(own, repo), repo);
+    for (const [id, answer] of Object.entries(key.answers)) answers[id.startsWith("ctx/") ? id : `${prefix}${id}`] = answer;
+  }
+  return { version: 1, answers };
 }
 
 export function createFixtureEngine(options: FixtureEngineOptions): Engine {
@@ -97,7 +119,7 @@ export function createFixtureEngine(options: FixtureEngineOptions): Engine {
       checkFixtureModel(input.model);
       const { tag, image: info } = await ensureImage();
       const jsonl = toOpenAIBatchJsonl(input.requests, input.model.repo);
-      const key = buildFixtureKey(input.benchmark, input.itemIds, input.requests, jsonl, input.model.repo);
+      const key = input.parts ? bundleKey(input.parts, input.model.repo) : buildFixtureKey(input.benchmark, input.itemIds, input.requests, jsonl, input.model.repo);
       await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), jsonl, { mode: 0o644 });
       await writeFile(path.join(input.taskDir, FIXTURE_KEY_FILE), JSON.stringify(key), { mode: 0o644 });
 
@@ -108,6 +130,13 @@ export function createFixtureEngine(options: FixtureEngineOptions): Engine {
       for (const name of PASSTHROUGH) {
         const value = env[name];
         if (value) containerEnv[name] = value;
+      }
+      // A realistic engine for benches: a start-up (loading weights) and compute per item, scaled by timeScale.
+      const scale = options.timeScale ?? 1;
+      if (options.startSeconds) containerEnv.QUORUM_FIXTURE_START_SECONDS = String(options.startSeconds * scale);
+      if (options.itemSeconds) {
+        const items = input.parts ? input.parts.reduce((n, p) => n + p.itemIds.length, 0) : input.itemIds.length;
+        containerEnv.QUORUM_FIXTURE_COMPUTE_SECONDS = String(options.itemSeconds * items * scale);
       }
       const sandbox = await options.docker.runSandboxed({
         image: tag,

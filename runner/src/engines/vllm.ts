@@ -87,6 +87,8 @@ export interface VllmPlan {
   mounts: SandboxMount[];
   env: Record<string, string>;
   servedName: string;
+  maxModelLen: number;
+  tensorParallel: number;
 }
 
 /** The container's mounts and environment for a model: pure, so it is unit-tested without a GPU. */
@@ -95,15 +97,19 @@ export function planVllmRun(model: TModelRef, weights: FetchedWeights, options: 
   const baseRepo = isAdapter ? weights.base : weights.model;
   if (!baseRepo) throw new EngineRunError("unsupported-model", `${model.repo} is an adapter but its base model was not fetched.`, "This is a runner bug; please report it.");
   const mounts: SandboxMount[] = [{ kind: "models", hostPath: baseRepo.storageDir, containerPath: BASE_MOUNT }];
+  const maxModelLen = maxModelLenFor(baseRepo.config, options.maxModelLen);
+  const tensorParallel = options.tensorParallel ?? tensorParallelFor(gpuCount, baseRepo.config);
   const env: Record<string, string> = {
     QUORUM_MODEL_PATH: `${BASE_MOUNT}/snapshots/${baseRepo.revision}`,
     QUORUM_SERVED_NAME: SERVED_MODEL_NAME,
     QUORUM_DTYPE: DTYPES[model.precision],
-    QUORUM_MAX_MODEL_LEN: String(options.maxModelLen ?? 4096),
+    QUORUM_MAX_MODEL_LEN: String(maxModelLen),
     QUORUM_GPU_MEMORY_UTILIZATION: String(options.gpuMemoryUtilization ?? 0.9),
-    QUORUM_TENSOR_PARALLEL: String(options.tensorParallel ?? tensorParallelFor(gpuCount)),
+    QUORUM_TENSOR_PARALLEL: String(tensorParallel),
     QUORUM_VLLM_EXTRA_ARGS: JSON.stringify(options.extraArgs ?? []),
     QUORUM_TASK_DIR: TASK_MOUNT,
+    // vLLM's workers talk to each other on this address; a network-less container has only the loopback interface.
+    VLLM_HOST_IP: "127.0.0.1",
     // A read-only root and a uid with no passwd entry: every cache goes to the tmpfs, nothing phones home.
     HOME: "/tmp",
     USER: "quorum",
@@ -132,14 +138,58 @@ export function planVllmRun(model: TModelRef, weights: FetchedWeights, options: 
     env.QUORUM_MAX_LORA_RANK = String(maxLoraRank(weights.model.config));
     servedName = LORA_NAME;
   }
-  return { mounts, env, servedName };
+  return { mounts, env, servedName, maxModelLen, tensorParallel };
 }
 
-/** Tensor parallelism over the GPUs handed in: a power of two (attention heads must divide evenly). */
-export function tensorParallelFor(gpuCount: number): number {
-  let tp = 1;
-  while (tp * 2 <= gpuCount) tp *= 2;
-  return tp;
+/** The context length the benchmarks need (prompt + generation); longer prompts are cut from the left. */
+export const BENCHMARK_MAX_MODEL_LEN = 4096;
+
+/**
+ * The config keys vLLM derives a model's maximum length from (vllm/config/model.py, `_get_and_verify_max_len`:
+ * the smallest of those present). vLLM refuses a --max-model-len above it, so the runner never asks for more.
+ */
+const LENGTH_KEYS = ["max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "max_sequence_length", "max_seq_length", "seq_len"];
+
+function numberOf(value: unknown): number | null {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+/** The model's own maximum length from its config.json (text_config for multimodal configs), or null. */
+export function modelMaxLength(config: Record<string, unknown>): number | null {
+  const text = typeof config.text_config === "object" && config.text_config !== null ? (config.text_config as Record<string, unknown>) : config;
+  const lengths = LENGTH_KEYS.map((key) => numberOf(text[key]) ?? numberOf(config[key])).filter((n): n is number => n !== null);
+  return lengths.length > 0 ? Math.min(...lengths) : null;
+}
+
+/** --max-model-len: the benchmark's need (or the runner's --max-model-len), capped at the model's own maximum. */
+export function maxModelLenFor(config: Record<string, unknown>, requested?: number): number {
+  const wanted = requested ?? BENCHMARK_MAX_MODEL_LEN;
+  const own = modelMaxLength(config);
+  return own === null ? wanted : Math.min(wanted, own);
+}
+
+/**
+ * Tensor parallelism over the GPUs handed in: the largest size that fits the GPUs and that vLLM accepts for this
+ * model. vLLM shards attention heads, KV heads (replicated when fewer than the size) and the MLP across the GPUs,
+ * so the size must divide the head count and the MLP width, and the KV head count must divide it or be divisible
+ * by it. Without a config (tests), a power of two.
+ */
+export function tensorParallelFor(gpuCount: number, config: Record<string, unknown> = {}): number {
+  const text = typeof config.text_config === "object" && config.text_config !== null ? (config.text_config as Record<string, unknown>) : config;
+  const heads = numberOf(text.num_attention_heads) ?? numberOf(text.n_head);
+  const kvHeads = numberOf(text.num_key_value_heads) ?? heads;
+  const mlp = numberOf(text.intermediate_size);
+  for (let tp = Math.max(1, Math.floor(gpuCount)); tp > 1; tp--) {
+    if (heads === null) {
+      if ((tp & (tp - 1)) === 0) return tp;
+      continue;
+    }
+    if (heads % tp !== 0) continue;
+    if (kvHeads !== null && !(kvHeads % tp === 0 || tp % kvHeads === 0)) continue;
+    if (mlp !== null && mlp % tp !== 0) continue;
+    return tp;
+  }
+  return 1;
 }
 
 export interface VllmEngineOptions extends VllmOptions {
@@ -151,29 +201,7 @@ export interface VllmEngineOptions extends VllmOptions {
 export function createVllmEngine(options: VllmEngineOptions): Engine {
   const imageRef = options.image ?? DEFAULT_VLLM_IMAGE;
   const limits: SandboxLimits = { ...VLLM_DEFAULT_LIMITS, ...options.limits };
-  let image: Promise<ImageInfo> | null = null;
-
-  async function ensureImage(progress?: Progress, signal?: AbortSignal): Promise<ImageInfo> {
-    if (!image) {
-      image = (async () => {
-        const existing = await options.docker.inspectImage(imageRef);
-        if (existing) return existing;
-        const phase = progress?.start("image", { unit: "bytes", label: "image" });
-        try {
-          const pulled = await options.docker.pullImage(imageRef, (p) => phase?.update(p.current, p.total || undefined), signal);
-          phase?.done(imageRef);
-          return pulled;
-        } catch (error) {
-          phase?.fail((error as Error).message);
-          throw error;
-        }
-      })().catch((error: unknown) => {
-        image = null;
-        throw error;
-      });
-    }
-    return image;
-  }
+  const ensureImage = imageOnce(options.docker, imageRef);
 
   return {
     name: "vllm",
@@ -189,6 +217,7 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
       await copyFile(DRIVER_SOURCE, path.join(input.taskDir, DRIVER_FILE));
 
       let version = "unknown";
+      let engineError: string | null = null;
       const sandbox = await options.docker.runSandboxed({
         image: imageRef,
         entrypoint: ["python3", `${TASK_MOUNT}/${DRIVER_FILE}`],
@@ -205,7 +234,9 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
           const progress = parseProgressLine(line);
           if (progress) return input.onItemsProgress?.(progress.done, progress.total);
           const engine = parseEngineLine(line);
+          const error = engine ? null : parseEngineErrorLine(line);
           if (engine) version = engine.version;
+          else if (error) engineError = error;
           else if (line.trim()) input.logger.debug(`engine: ${line}`);
         },
         onStderrLine: (line) => {
@@ -213,10 +244,58 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
         },
       });
       const failure = failureOf(sandbox, limits, input.timeoutMs);
+      if (failure && engineError && failure.failure === "crash") {
+        // The server's own last error (a CUDA error, an unsupported architecture), not what the driver saw after it.
+        throw new EngineRunError("crash", `The vLLM server failed: ${engineError}`, "See the engine's last lines above.", sandbox);
+      }
       if (failure) throw failure;
       const responses = await readBatchOutput(input.outputDir, input.requests, sandbox);
-      return { responses, identity: { name: "vllm", version, imageDigest: imageDigestOf(info), image: imageRef }, sandbox };
+      input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel });
+      return { responses, identity: { name: "vllm", version: versionWithSettings(version, plan), imageDigest: imageDigestOf(info), image: imageRef }, sandbox };
     },
+  };
+}
+
+/** The result's engine version also says what length and parallelism ran (they can change answers at the edges). */
+export function versionWithSettings(version: string, plan: Pick<VllmPlan, "maxModelLen" | "tensorParallel">): string {
+  return `${version} max-model-len=${plan.maxModelLen} tp=${plan.tensorParallel}`.slice(0, 100);
+}
+
+/** The driver's `{"quorum_error": "..."}` line: the engine's own last error when its server died. */
+export function parseEngineErrorLine(line: string): string | null {
+  if (!line.startsWith("{") || !line.includes("quorum_error")) return null;
+  try {
+    const value = JSON.parse(line) as { quorum_error?: unknown };
+    if (typeof value.quorum_error === "string") return value.quorum_error.slice(0, 1000);
+  } catch {
+    // An ordinary log line.
+  }
+  return null;
+}
+
+/** Makes sure an image is on this machine once (pulled with progress when missing); retried after a failure. */
+export function imageOnce(docker: ContainerEngine, imageRef: string): (progress?: Progress, signal?: AbortSignal) => Promise<ImageInfo> {
+  let image: Promise<ImageInfo> | null = null;
+  return (progress, signal) => {
+    if (!image) {
+      image = (async () => {
+        const existing = await docker.inspectImage(imageRef);
+        if (existing) return existing;
+        const phase = progress?.start("image", { unit: "bytes", label: "image" });
+        try {
+          const pulled = await docker.pullImage(imageRef, (p) => phase?.update(p.current, p.total || undefined), signal);
+          phase?.done(imageRef);
+          return pulled;
+        } catch (error) {
+          phase?.fail((error as Error).message);
+          throw error;
+        }
+      })().catch((error: unknown) => {
+        image = null;
+        throw error;
+      });
+    }
+    return image;
   };
 }
 

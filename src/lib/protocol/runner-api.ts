@@ -63,9 +63,10 @@ export type TModelRef = z.infer<typeof ZModelRefSchema>;
 
 /**
  * Engines a runner can evaluate with. `fixture` is a test double for a model (CI, demos): it only takes models
- * whose repo starts with `fixture/`, and `vllm` never takes those.
+ * whose repo starts with `fixture/`, and `vllm` and `transformers` (lm-evaluation-harness's `hf` backend, run in
+ * the same image) never take those.
  */
-export const ENGINE_NAMES = ["vllm", "fixture"] as const;
+export const ENGINE_NAMES = ["vllm", "transformers", "fixture"] as const;
 export const ZEngineNameSchema = z.enum(ENGINE_NAMES);
 export type TEngineName = z.infer<typeof ZEngineNameSchema>;
 export const FIXTURE_REPO_PREFIX = "fixture/";
@@ -74,6 +75,10 @@ export const ZClaimTaskRequestSchema = z.object({
   runnerId: z.string().min(1),
   engine: ZEngineNameSchema,
   gpu: z.string().max(200).nullish(),
+  /** How many tasks of one model this claim may take (a bundle: one engine start for all). The server caps it. */
+  bundle: z.number().int().min(1).max(64).optional(),
+  /** The model this runner has warm; the server prefers it when it gave this runner a task of it recently. */
+  warmModelId: z.string().min(1).max(100).nullish(),
 });
 
 export const ZClaimSchema = z.object({
@@ -94,6 +99,8 @@ export type TClaim = z.infer<typeof ZClaimSchema>;
 
 export const ZClaimTaskResponseSchema = z.object({
   claim: ZClaimSchema.nullable(),
+  /** Further claims of the same model taken with `claim` (when the request asked for a bundle). */
+  bundle: z.array(ZClaimSchema).optional(),
   /** When no task is available: how long to wait before asking again. */
   retryAfterSeconds: z.number().int().nonnegative(),
   /** Why this runner gets no task now (an admin paused it, it is suspended, or it is at its cap of active claims). */

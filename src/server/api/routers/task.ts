@@ -24,7 +24,7 @@ export const taskRouter = createTRPCRouter({
     .input(ZClaimTaskRequestSchema)
     .output(ZClaimTaskResponseSchema)
     .mutation(async ({ ctx, input }) => {
-      const { claim, notice } = await claimTask({
+      const { claim, notice, bundle } = await claimTask({
         db: ctx.db,
         actorUserId: ctx.token.userId,
         runnerId: input.runnerId,
@@ -34,8 +34,10 @@ export const taskRouter = createTRPCRouter({
         leaseMinutes: env.LEASE_MINUTES,
         trust: trustSettingsFromEnv(),
         random: ctx.random,
+        bundle: input.bundle,
+        warmModelId: input.warmModelId,
       });
-      return { claim, notice, retryAfterSeconds: claim ? 0 : IDLE_RETRY_SECONDS };
+      return { claim, notice, retryAfterSeconds: claim ? 0 : IDLE_RETRY_SECONDS, ...(bundle ? { bundle } : {}) };
     }),
 
   heartbeat: tokenProcedure("task:pull")

@@ -115,12 +115,13 @@ const ACTIVE_CLAIMS_STATEMENT = {
 
 /**
  * The open tasks, oldest first, that at least one of the batch's runners may take ($1 owners, $2 fixture flags,
- * $3 established flags, $4 the fixture repo prefix, $5 whether the pool has established runners, $6 how many).
+ * $3 established flags, $4 the fixture repo prefix, $5 whether the pool has established runners, $6 how many,
+ * $7 one model's id or null: a bundle's further tasks and a warm model's next task come from one model).
  * Each row is locked and re-checked against its newest version before it is returned, so the rows describe the
  * tasks exactly as they stand until this transaction commits.
  */
 const CANDIDATES_STATEMENT = {
-  name: "quorum_claim_candidates_v2",
+  name: "quorum_claim_candidates_v3",
   text: `
     SELECT t.id, t."holderOwners", t."triedOwners", t."establishedHolders", t."targetResults", t.epoch, t."itemIds",
            t."benchmarkId", b.name AS "benchmarkName", t."modelId", m."submitterId", starts_with(m.repo, $4) AS fixture,
@@ -132,6 +133,7 @@ const CANDIDATES_STATEMENT = {
       AND EXISTS (
         SELECT 1 FROM unnest($1::text[], $2::boolean[], $3::boolean[]) AS r(owner, fixture, established)
         WHERE ${eligibleTaskSql({ owner: "r.owner", fixture: "r.fixture", established: "r.established", pool: "$5::boolean", prefix: "$4" })})
+      AND ($7::text IS NULL OR t."modelId" = $7::text)
     ORDER BY t."finishedAt", t."isFull", t."createdAt", t."benchmarkId", t.id
     LIMIT $6
     FOR UPDATE OF t SKIP LOCKED`,
@@ -198,6 +200,8 @@ export interface ClaimBatchOptions {
   /** Rows to lock (default lockWindow(claims)); a crowded claim walking on alone asks for more. */
   window?: number;
   random?: () => number;
+  /** Only tasks of this model (a bundle's further tasks, a warm model's next one); the rules are unchanged. */
+  onlyModelId?: string;
 }
 
 export async function runClaimBatch(
@@ -283,6 +287,7 @@ export async function runClaimBatch(
               FIXTURE_REPO_PREFIX,
               poolHasEstablished,
               window,
+              options.onlyModelId ?? null,
             ],
           });
     const windowFull = candidates.length === window;

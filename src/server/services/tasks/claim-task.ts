@@ -38,10 +38,21 @@ export interface ClaimTaskOptions {
   leaseMinutes: number;
   trust: TrustSettings;
   random?: () => number;
+  /** Tasks wanted in one claim: the first as always, then more of the same model (up to MAX_BUNDLE_TASKS). */
+  bundle?: number;
+  /** The model whose engine this runner has warm: preferred for its next task when the server gave it to this runner. */
+  warmModelId?: string | null;
 }
+
+/** The most tasks one claim may take (one engine start evaluates them all). */
+export const MAX_BUNDLE_TASKS = 16;
+/** A runner's warm model counts only when the server gave this runner a task of it this recently. */
+const WARM_MODEL_WINDOW_MS = 2 * 60 * 60_000;
 
 export interface ClaimTaskOutcome {
   claim: TClaim | null;
+  /** Further tasks of the claim's model taken with it (a bundle), each a claim of its own. */
+  bundle?: TClaim[];
   /** Why this runner gets no task now (paused, suspended, at its cap), when that is the reason. */
   notice: string | null;
 }
@@ -81,7 +92,70 @@ function claimBatcherOf(pool: pg.Pool, trust: TrustSettings, random: () => numbe
   return batcher;
 }
 
+/**
+ * A claim, then (bundle > 1) more tasks of the same model. Every task of a bundle is claimed through runClaimBatch,
+ * so each one passes every rule of claim-matching.ts (engine kind, not the owner's own model, never a task the owner
+ * tried, a free slot, the established runner's reserved slot) and the runner's pause/suspension checks; the caps on
+ * active claims count a bundle as one claim (its further tasks are granted above the caps by the number already in
+ * it, never more than MAX_BUNDLE_TASKS). The model is the server's choice: the first task is chosen as any claim's
+ * is, or is a task of the runner's warm model when the server handed this runner a task of it recently.
+ */
 export async function claimTask(options: ClaimTaskOptions): Promise<ClaimTaskOutcome> {
+  const first = await claimFirst(options);
+  const wanted = Math.min(MAX_BUNDLE_TASKS, Math.max(1, Math.floor(options.bundle ?? 1)));
+  if (!first.claim || wanted === 1 || first.spotCheck) return { claim: first.claim, notice: first.notice };
+  const pool = poolOf(options.db);
+  const random = options.random ?? Math.random;
+  const leaseExpiresAt = new Date(options.now.getTime() + options.leaseMinutes * 60_000);
+  const bundle: TClaim[] = [];
+  while (bundle.length + 1 < wanted) {
+    const taken = bundle.length + 1;
+    const slot = await claimOfModel(pool, options, first.claim.task.model.id, leaseExpiresAt, random, {
+      maxClaimsPerRunner: options.trust.maxClaimsPerRunner + taken,
+      maxClaimsPerOwner: options.trust.maxClaimsPerOwner + taken,
+    });
+    if (!slot) break;
+    bundle.push(slot);
+  }
+  return { claim: first.claim, notice: null, bundle };
+}
+
+/** One task of one model through the ordinary batch (every rule applies), or null. */
+async function claimOfModel(
+  pool: pg.Pool,
+  options: ClaimTaskOptions,
+  modelId: string,
+  leaseExpiresAt: Date,
+  random: () => number,
+  caps: Pick<TrustSettings, "maxClaimsPerRunner" | "maxClaimsPerOwner">,
+): Promise<TClaim | null> {
+  const { token, hash } = mintClaimToken();
+  const request: ClaimRequest = {
+    owner: options.actorUserId,
+    runnerId: options.runnerId,
+    gpu: options.gpu ?? null,
+    fixture: options.engine === "fixture",
+    now: options.now,
+    leaseExpiresAt,
+    claimTokenHash: hash,
+    assignmentId: `a${randomUUID().replaceAll("-", "")}`,
+  };
+  const [outcome] = await runClaimBatch(pool, [request], { trust: caps, window: CROWDED_WINDOW, random, onlyModelId: modelId });
+  if (outcome?.status !== "claimed") return null;
+  await notifyCommitted(pool, { id: outcome.slot.eventId, kind: "task.claimed", taskId: outcome.slot.taskId, modelId: outcome.slot.modelId });
+  return toClaim(outcome.slot, token, leaseExpiresAt, options.leaseMinutes);
+}
+
+/** Whether the server handed this runner a task of this model recently (a runner cannot name a model it wants). */
+async function wasGivenRecently(db: Db, runnerId: string, modelId: string, now: Date): Promise<boolean> {
+  const found = await db.assignment.findFirst({
+    where: { runnerId, task: { modelId }, createdAt: { gte: new Date(now.getTime() - WARM_MODEL_WINDOW_MS) } },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
+async function claimFirst(options: ClaimTaskOptions): Promise<ClaimTaskOutcome & { spotCheck?: boolean }> {
   const { db, now } = options;
   const owner = options.actorUserId;
   const leaseExpiresAt = new Date(now.getTime() + options.leaseMinutes * 60_000);
@@ -90,7 +164,12 @@ export async function claimTask(options: ClaimTaskOptions): Promise<ClaimTaskOut
 
   if (options.trust.spotCheckShare > 0 && random() < options.trust.spotCheckShare) {
     const spot = await claimSpotCheck({ ...options, leaseExpiresAt });
-    if (spot) return { claim: spot, notice: null };
+    if (spot) return { claim: spot, notice: null, spotCheck: true };
+  }
+
+  if (options.warmModelId && (await wasGivenRecently(db, options.runnerId, options.warmModelId, now))) {
+    const warm = await claimOfModel(pool, options, options.warmModelId, leaseExpiresAt, random, options.trust);
+    if (warm) return { claim: warm, notice: null };
   }
 
   const giveUpAt = Date.now() + LOCKED_WAIT_MS;

@@ -1,0 +1,102 @@
+/**
+ * The `transformers` engine: lm-evaluation-harness's reference backend (`hf`), for architectures vLLM lacks and as
+ * a cross-check of vLLM's numbers. It runs Quorum's transformers driver (transformers-driver.py, written into the
+ * task dir) inside the same pinned vLLM image, which ships torch and transformers, in the same sandbox, with the
+ * same mounts and the same OpenAI Batch files as the vllm engine: greedy generation cut at the stop sequences, and
+ * log-likelihoods as the harness's `hf` model computes them. Adapters run through `peft` when the image has it.
+ */
+import { copyFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { toOpenAIBatchJsonl } from "@/lib/benchmarks/openai-batch";
+import type { ContainerEngine } from "../docker/docker";
+import {
+  BATCH_INPUT_FILE,
+  EngineRunError,
+  failureOf,
+  imageDigestOf,
+  parseProgressLine,
+  readBatchOutput,
+  taskMounts,
+  TASK_MOUNT,
+  type Engine,
+  type EngineRunInput,
+  type EngineRunResult,
+  type SandboxLimits,
+} from "./engine";
+import { checkVllmModel, DEFAULT_VLLM_IMAGE, imageOnce, parseEngineErrorLine, parseEngineLine, planVllmRun, VLLM_DEFAULT_LIMITS } from "./vllm";
+
+export const TRANSFORMERS_DRIVER_FILE = "transformers-driver.py";
+export const TRANSFORMERS_DRIVER_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), TRANSFORMERS_DRIVER_FILE);
+
+export interface TransformersEngineOptions {
+  docker: ContainerEngine;
+  /** The image with torch and transformers: the vllm engine's pinned image unless told otherwise. */
+  image?: string;
+  maxModelLen?: number;
+  /** Requests per forward pass (default 16). */
+  batchSize?: number;
+  limits?: Partial<SandboxLimits>;
+}
+
+export function createTransformersEngine(options: TransformersEngineOptions): Engine {
+  const imageRef = options.image ?? DEFAULT_VLLM_IMAGE;
+  const limits: SandboxLimits = { ...VLLM_DEFAULT_LIMITS, ...options.limits };
+  const ensureImage = imageOnce(options.docker, imageRef);
+
+  return {
+    name: "transformers",
+    needsWeights: true,
+    checkModel: checkVllmModel,
+    prepare: (progress, signal) => ensureImage(progress, signal),
+    async run(input: EngineRunInput): Promise<EngineRunResult> {
+      checkVllmModel(input.model);
+      if (!input.weights) throw new EngineRunError("unsupported-model", "The transformers engine needs the model's weights.", "This is a runner bug; please report it.");
+      const info = await ensureImage(undefined, input.signal);
+      const plan = planVllmRun(input.model, input.weights, { maxModelLen: options.maxModelLen }, 1);
+      const env = { ...plan.env, QUORUM_BATCH_SIZE: String(options.batchSize ?? 16) };
+      await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(input.requests, plan.servedName), { mode: 0o644 });
+      await copyFile(TRANSFORMERS_DRIVER_SOURCE, path.join(input.taskDir, TRANSFORMERS_DRIVER_FILE));
+
+      let version = "unknown";
+      let engineError: string | null = null;
+      const sandbox = await options.docker.runSandboxed({
+        image: imageRef,
+        entrypoint: ["python3", `${TASK_MOUNT}/${TRANSFORMERS_DRIVER_FILE}`],
+        cmd: [],
+        env,
+        mounts: [...plan.mounts, ...taskMounts(input.taskDir, input.outputDir)],
+        ...limits,
+        gpus: input.gpus,
+        timeoutMs: input.timeoutMs,
+        signal: input.signal,
+        labels: { "org.quorum.runner.engine": "transformers" },
+        onStarted: input.onContainerStarted,
+        onStdoutLine: (line) => {
+          const progress = parseProgressLine(line);
+          if (progress) return input.onItemsProgress?.(progress.done, progress.total);
+          const engine = parseEngineLine(line);
+          const error = engine ? null : parseEngineErrorLine(line);
+          if (engine) version = engine.version;
+          else if (error) engineError = error;
+          else if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+        onStderrLine: (line) => {
+          if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+      });
+      const failure = failureOf(sandbox, limits, input.timeoutMs);
+      if (failure && engineError && failure.failure === "crash") {
+        const refusal = /no `peft` package/.test(engineError);
+        throw new EngineRunError(refusal ? "unsupported-model" : "crash", `The transformers engine failed: ${engineError}`, refusal ? "Run adapters with --engine vllm." : "See the engine's last lines above.", sandbox);
+      }
+      if (failure) throw failure;
+      const responses = await readBatchOutput(input.outputDir, input.requests, sandbox);
+      return {
+        responses,
+        identity: { name: "transformers", version: `${version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef },
+        sandbox,
+      };
+    },
+  };
+}
