@@ -1,0 +1,113 @@
+/**
+ * The paired bootstrap behind every duel and every head-to-head comparison (pure; no database, no network).
+ *
+ * Input: per-item improvements d_i (challenger minus incumbent, already oriented so that positive means "the
+ * challenger is better": for a lower-is-better metric d_i = incumbent_i - challenger_i), grouped in strata (one per
+ * benchmark of a weighted competition; one stratum for a single benchmark). The statistic is the weighted mean of
+ * the strata's means. Each of `resamples` bootstrap replicates draws, stratum by stratum in the given order, n_s
+ * indices with replacement from that stratum and takes the same statistic.
+ *
+ * The draws come from CPython's own generator (src/lib/benchmarks/python-random.ts, bit-exact): the seed is the
+ * integer value of sha256(label), where the label names the duel (`duelLabel`). Anyone can recompute a decision in
+ * a few lines of Python: `rng = random.Random(int(sha256(label).hexdigest(), 16))`, then for each replicate and each
+ * stratum `rng.randrange(n_s)` n_s times (see fixtures/paired-bootstrap.py, which produced the committed fixture).
+ *
+ * Bounds, with the replicates sorted ascending (B = resamples):
+ *  - one-sided lower confidence bound at level alpha (the duel gate): sorted[floor(alpha * B)];
+ *  - two-sided interval at level alpha (the compare page): [sorted[floor(alpha / 2 * B)], sorted[ceil((1 - alpha / 2) * B) - 1]].
+ */
+import { PythonRandom } from "@/lib/benchmarks/python-random";
+import { sha256Hex } from "@/lib/benchmarks/sha256";
+
+export const DEFAULT_ALPHA = 0.05;
+export const DEFAULT_RESAMPLES = 10_000;
+
+export interface Stratum {
+  /** Relative weight of this stratum's mean in the statistic (> 0). */
+  weight: number;
+  /** Per-item improvements, in a canonical order (sorted by item key) so the draws are reproducible. */
+  differences: readonly number[];
+}
+
+export interface BootstrapResult {
+  /** The observed statistic: the weighted mean of the strata's mean improvements. */
+  mean: number;
+  /** One-sided lower confidence bound at level alpha. */
+  lcb: number;
+  /** Two-sided interval at level alpha. */
+  lo: number;
+  hi: number;
+  /** Items over all strata. */
+  n: number;
+  alpha: number;
+  resamples: number;
+  /** sha256(label), hex: the seed as an integer is its value. */
+  seedHex: string;
+}
+
+/** The label whose sha256 seeds a duel's draws: names both models (repo@revision) and the scope of the duel. */
+export function duelLabel(scope: string, challenger: string, incumbent: string): string {
+  return `quorum-duel-v1|${scope}|${challenger}|${incumbent}`;
+}
+
+export function seedFromLabel(label: string): { seedHex: string; seed: bigint } {
+  const seedHex = sha256Hex(label);
+  return { seedHex, seed: BigInt(`0x${seedHex}`) };
+}
+
+function weightedMean(strata: readonly Stratum[], means: readonly number[]): number {
+  let total = 0;
+  let weights = 0;
+  for (let s = 0; s < strata.length; s++) {
+    total += strata[s]!.weight * means[s]!;
+    weights += strata[s]!.weight;
+  }
+  return total / weights;
+}
+
+function mean(values: readonly number[]): number {
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum / values.length;
+}
+
+export function pairedBootstrap(
+  strata: readonly Stratum[],
+  options: { label: string; alpha?: number; resamples?: number },
+): BootstrapResult {
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must lie in (0, 1), got ${alpha}`);
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  const used = strata.filter((stratum) => stratum.differences.length > 0);
+  if (used.length === 0) throw new RangeError("the paired bootstrap needs at least one shared item");
+  for (const stratum of used) {
+    if (!(stratum.weight > 0)) throw new RangeError(`stratum weights must be positive, got ${stratum.weight}`);
+    for (const d of stratum.differences) if (!Number.isFinite(d)) throw new RangeError(`differences must be finite, got ${d}`);
+  }
+  const { seedHex, seed } = seedFromLabel(options.label);
+  const rng = new PythonRandom(seed);
+  const replicates = new Float64Array(resamples);
+  const means = new Array<number>(used.length);
+  for (let b = 0; b < resamples; b++) {
+    for (let s = 0; s < used.length; s++) {
+      const values = used[s]!.differences;
+      const n = values.length;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += values[rng.randbelow(n)]!;
+      means[s] = sum / n;
+    }
+    replicates[b] = weightedMean(used, means);
+  }
+  replicates.sort();
+  return {
+    mean: weightedMean(used, used.map((stratum) => mean(stratum.differences))),
+    lcb: replicates[Math.floor(alpha * resamples)]!,
+    lo: replicates[Math.floor((alpha / 2) * resamples)]!,
+    hi: replicates[Math.ceil((1 - alpha / 2) * resamples) - 1]!,
+    n: used.reduce((sum, stratum) => sum + stratum.differences.length, 0),
+    alpha,
+    resamples,
+    seedHex,
+  };
+}
