@@ -100,19 +100,20 @@ async function refresh(db: Db, versionId: string, scope: string, eventId: bigint
     const settings = ZCompetitionSettingsSchema.parse(version.settings);
     const benchmarks = settings.benchmarks.map((b) => ({ key: b.key, weight: b.weight, higherIsBetter: primaryDirection(b.key) }));
     const evidence = await loadEvidence(tx as unknown as Db, benchmarks.map((b) => b.key), null);
+    // Every active model with a task on these benchmarks: those without a decided one yet show as pending.
     const models = await tx.model.findMany({
-      where: { id: { in: [...evidence.keys()] }, status: "ACTIVE" },
+      where: { status: "ACTIVE", tasks: { some: { benchmarkId: { in: benchmarks.map((b) => b.key) } } } },
       select: { id: true, repo: true, revision: true, createdAt: true, duplicateOfId: true, parameterCount: true, weightsConfig: true },
     });
     const contenders: Contender[] = models.map((model) => ({
       id: model.id,
       ref: `${model.repo}@${model.revision}`,
       order: model.createdAt.getTime(),
-      evaluations: evidence.get(model.id)!.evaluations,
+      evaluations: evidence.get(model.id)?.evaluations ?? 0,
       duplicateOf: model.duplicateOfId,
       parameterCount: model.parameterCount === null ? null : Number(model.parameterCount),
       config: (model.weightsConfig ?? null) as Record<string, unknown> | null,
-      items: evidence.get(model.id)!.items,
+      items: evidence.get(model.id)?.items ?? new Map(),
     }));
     const history = await tx.competitionDecision.findMany({ where: { versionId }, orderBy: { seq: "asc" } });
     const result = advanceCompetition({
@@ -139,7 +140,7 @@ async function refresh(db: Db, versionId: string, scope: string, eventId: bigint
     const snapshot: CompetitionSnapshot = {
       standing: result.standing,
       pending: result.pending,
-      means: contenders.map((c) => {
+      means: contenders.filter((c) => c.evaluations > 0).map((c) => {
         let total = 0;
         let weights = 0;
         let items = 0;
