@@ -183,7 +183,7 @@ export async function getCompetition(options: { db: Db; slug: string; version?: 
   const settings = ZCompetitionSettingsSchema.parse(version.settings);
   const decisions = await db.competitionDecision.findMany({ where: { versionId: version.id }, orderBy: { seq: "asc" } });
   const snapshot = (version.snapshot ?? { standing: [], pending: [], means: [], computedAt: version.createdAt.toISOString() }) as unknown as CompetitionSnapshot;
-  const ids = new Set<string>([...snapshot.standing, ...snapshot.means.map((m) => m.modelId)]);
+  const ids = new Set<string>([...snapshot.standing, ...snapshot.means.map((m) => m.modelId), ...snapshot.pending.map((p) => p.challengerId)]);
   for (const d of decisions) {
     ids.add(d.challengerId);
     if (d.incumbentId) ids.add(d.incumbentId);
