@@ -4,7 +4,7 @@
  * sending the submission that completes a consensus to a subscribed SSE client receiving `task.accepted`.
  * Builds the app first when no production build exists. Prints, last:
  *   models=<n> results=<n> leaderboard_p95_ms=<n> live_latency_ms=<n>
- * and, on its own line just before, the head-to-head endpoint's figure (measureCompare):
+ * and, on its own line after the leaderboard load, the head-to-head endpoint's figure (measureCompare):
  *   compare_p95_ms=<n>
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -200,6 +200,14 @@ async function main(): Promise<void> {
         `non-2xx=${loadResult.non2xx}, p50=${percentile(latencies, 50).toFixed(1)} ms p95=${p95.toFixed(1)} ms p99=${percentile(latencies, 99).toFixed(1)} ms`,
     );
 
+    // --- head to head (issue 14): its own figure, on its own line ---
+    const compare = await measureCompare(models, DURATION_S);
+    console.log(
+      `compare: ${compare.requests} requests in ${DURATION_S} s, failures=${compare.failures}, p50=${compare.p50.toFixed(1)} ms p95=${compare.p95.toFixed(1)} ms`,
+    );
+    console.log(`compare_p95_ms=${compare.p95.toFixed(1)}`);
+    // --- end head to head ---
+
     // Live latency: three runners of three volunteers evaluate a fresh model; the clock runs from sending the
     // submission that completes the consensus to the subscribed client receiving task.accepted.
     const runners: { api: ReturnType<typeof createRunnerApi>; keys: ReturnType<typeof generateRunnerKeyPair>; runnerId: string }[] = [];
@@ -248,13 +256,6 @@ async function main(): Promise<void> {
     const live = liveLatencies[liveLatencies.length - 1]!;
     console.log(`live latency over ${LIVE_ROUNDS} consensus commits: ${liveLatencies.map((v) => v.toFixed(0)).join(", ")} ms (worst reported)`);
     await db.$disconnect();
-    // --- head to head (issue 14): its own figure, on its own line ---
-    const compare = await measureCompare(models, DURATION_S);
-    console.log(
-      `compare: ${compare.requests} requests in ${DURATION_S} s, failures=${compare.failures}, p50=${compare.p50.toFixed(1)} ms p95=${compare.p95.toFixed(1)} ms`,
-    );
-    console.log(`compare_p95_ms=${compare.p95.toFixed(1)}`);
-    // --- end head to head ---
     console.log(`models=${models} results=${results} leaderboard_p95_ms=${p95.toFixed(1)} live_latency_ms=${live.toFixed(0)}`);
   } finally {
     if (server?.pid) {
