@@ -89,12 +89,19 @@ export function pairedBootstrap(
   const rng = new PythonRandom(seed);
   const replicates = new Float64Array(resamples);
   const means = new Array<number>(used.length);
+  // randbelow(n) inlined (the hot loop): the top bit_length(n) bits of one output, redrawn while >= n.
+  const shifts = used.map((stratum) => 32 - (32 - Math.clz32(stratum.differences.length)));
   for (let b = 0; b < resamples; b++) {
     for (let s = 0; s < used.length; s++) {
       const values = used[s]!.differences;
       const n = values.length;
+      const shift = shifts[s]!;
       let sum = 0;
-      for (let i = 0; i < n; i++) sum += values[rng.randbelow(n)]!;
+      for (let i = 0; i < n; i++) {
+        let r = rng.nextUint32() >>> shift;
+        while (r >= n) r = rng.nextUint32() >>> shift;
+        sum += values[r]!;
+      }
       means[s] = sum / n;
     }
     replicates[b] = weightedMean(used, means);
