@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { duelLabel, pairedBootstrap, seedFromLabel, type Stratum } from "./paired-bootstrap";
+import { PythonRandom } from "@/lib/benchmarks/python-random";
+import { duelLabel, kthSmallest, pairedBootstrap, seedFromLabel, type Stratum } from "./paired-bootstrap";
 
 interface FixtureCase {
   name: string;
@@ -55,5 +56,14 @@ describe("pairedBootstrap", () => {
     expect(() => pairedBootstrap([{ weight: 1, differences: [1] }], { label: "x", alpha: 1.5 })).toThrow(/alpha/);
     expect(() => pairedBootstrap([{ weight: 0, differences: [1] }], { label: "x" })).toThrow(/weights/);
     expect(() => pairedBootstrap([{ weight: 1, differences: [Number.NaN] }], { label: "x" })).toThrow(/finite/);
+  });
+});
+
+describe("kthSmallest", () => {
+  it("gives what a full sort gives, for every k, with ties", () => {
+    const rng = new PythonRandom(5);
+    const values = Float64Array.from({ length: 301 }, () => rng.randbelow(40) / 8);
+    const sorted = Float64Array.from(values).sort();
+    for (let k = 0; k < values.length; k++) expect(kthSmallest(Float64Array.from(values), k)).toBe(sorted[k]);
   });
 });

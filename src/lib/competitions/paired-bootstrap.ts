@@ -71,6 +71,35 @@ function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
+/**
+ * The k-th smallest value (0-based), as sorted[k] would give it, by quickselect (Hoare partition, middle pivot):
+ * O(n) instead of a full sort. Reorders `values` in place.
+ */
+export function kthSmallest(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (left < right) {
+    const pivot = values[(left + right) >>> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return values[k]!;
+  }
+  return values[k]!;
+}
+
 export function pairedBootstrap(
   strata: readonly Stratum[],
   options: { label: string; alpha?: number; resamples?: number },
@@ -106,12 +135,11 @@ export function pairedBootstrap(
     }
     replicates[b] = weightedMean(used, means);
   }
-  replicates.sort();
   return {
     mean: weightedMean(used, used.map((stratum) => mean(stratum.differences))),
-    lcb: replicates[Math.floor(alpha * resamples)]!,
-    lo: replicates[Math.floor((alpha / 2) * resamples)]!,
-    hi: replicates[Math.ceil((1 - alpha / 2) * resamples) - 1]!,
+    lcb: kthSmallest(replicates, Math.floor(alpha * resamples)),
+    lo: kthSmallest(replicates, Math.floor((alpha / 2) * resamples)),
+    hi: kthSmallest(replicates, Math.ceil((1 - alpha / 2) * resamples) - 1),
     n: used.reduce((sum, stratum) => sum + stratum.differences.length, 0),
     alpha,
     resamples,

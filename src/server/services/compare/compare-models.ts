@@ -7,7 +7,7 @@
  */
 import { getBenchmark } from "@/lib/benchmarks/registry";
 import { DEFAULT_ALPHA, DEFAULT_RESAMPLES, duelLabel, pairedBootstrap } from "@/lib/competitions/paired-bootstrap";
-import type { Db } from "@/server/db";
+import { poolOf, type Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 
 interface StoredRecord {
@@ -55,22 +55,26 @@ function fmt(value: number): string {
   return Number(value.toPrecision(3)).toString();
 }
 
-async function acceptedRecords(db: Db, modelId: string) {
-  const tasks = await db.task.findMany({
-    where: { modelId, status: "ACCEPTED", acceptedResultId: { not: null } },
-    select: { benchmarkId: true, epoch: true, acceptedResultId: true },
+type RecordsByBenchmark = Map<string, Map<string, { epoch: number; record: StoredRecord }>>;
+
+/**
+ * Both models' accepted records in one round trip (a prepared statement on Task(modelId, ...) and Result's primary
+ * key): the endpoint's cost is this query and the bootstrap.
+ */
+async function acceptedRecords(db: Db, modelIds: [string, string]): Promise<[RecordsByBenchmark, RecordsByBenchmark]> {
+  const { rows } = await poolOf(db).query<{ modelId: string; benchmarkId: string; epoch: number; records: StoredRecord[] }>({
+    name: "quorum_compare_records_v1",
+    text: `SELECT t."modelId", t."benchmarkId", t.epoch, r.records
+             FROM "Task" t JOIN "Result" r ON r.id = t."acceptedResultId"
+            WHERE t."modelId" = ANY($1::text[]) AND t.status = 'ACCEPTED'`,
+    values: [modelIds],
   });
-  const results = await db.result.findMany({
-    where: { id: { in: tasks.map((t) => t.acceptedResultId!) } },
-    select: { id: true, records: true },
-  });
-  const byResult = new Map(results.map((r) => [r.id, r.records as unknown as StoredRecord[]]));
-  /** benchmark -> `${epoch}/${item}` -> record */
-  const out = new Map<string, Map<string, { epoch: number; record: StoredRecord }>>();
-  for (const task of tasks) {
-    let items = out.get(task.benchmarkId);
-    if (!items) out.set(task.benchmarkId, (items = new Map()));
-    for (const record of byResult.get(task.acceptedResultId!) ?? []) items.set(`${task.epoch}/${record.item}`, { epoch: task.epoch, record });
+  const out: [RecordsByBenchmark, RecordsByBenchmark] = [new Map(), new Map()];
+  for (const row of rows) {
+    const target = out[row.modelId === modelIds[0] ? 0 : 1];
+    let items = target.get(row.benchmarkId);
+    if (!items) target.set(row.benchmarkId, (items = new Map()));
+    for (const record of row.records ?? []) items.set(`${row.epoch}/${record.item}`, { epoch: row.epoch, record });
   }
   return out;
 }
@@ -86,15 +90,18 @@ function side(record: StoredRecord, metric: string): ItemSide {
 export async function compareModels(options: { db: Db; a: string; b: string }): Promise<Comparison> {
   const { db } = options;
   if (options.a === options.b) throw new AppError("VALIDATION", "Choose two different models to compare.", { field: "b" });
-  const models = await db.model.findMany({
-    where: { id: { in: [options.a, options.b] } },
-    select: { id: true, repo: true, revision: true, duplicateOfId: true },
-  });
+  const [{ rows: models }, [left, right]] = await Promise.all([
+    poolOf(db).query<{ id: string; repo: string; revision: string; duplicateOfId: string | null }>({
+      name: "quorum_compare_models_v1",
+      text: `SELECT id, repo, revision, "duplicateOfId" FROM "Model" WHERE id = ANY($1::text[])`,
+      values: [[options.a, options.b]],
+    }),
+    acceptedRecords(db, [options.a, options.b]),
+  ]);
   const a = models.find((m) => m.id === options.a);
   const b = models.find((m) => m.id === options.b);
   if (!a) throw new AppError("NOT_FOUND", `No model has the id ${options.a}.`);
   if (!b) throw new AppError("NOT_FOUND", `No model has the id ${options.b}.`);
-  const [left, right] = await Promise.all([acceptedRecords(db, a.id), acceptedRecords(db, b.id)]);
   const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
   const benchmarks: BenchmarkComparison[] = [];
   for (const key of keys) {
