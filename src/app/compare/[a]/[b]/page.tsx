@@ -27,6 +27,17 @@ export default async function ComparePage({ params }: { params: Promise<{ a: str
           <Link href={`/models/${comparison.a.id}`} className="underline">{nameA}</Link> vs{" "}
           <Link href={`/models/${comparison.b.id}`} className="underline">{nameB}</Link>
         </h1>
+        {[comparison.a, comparison.b].map((model) =>
+          model.duplicateOfId ? (
+            <p key={model.id} className="text-sm text-amber-700 dark:text-amber-400">
+              {model.repo} is a near-duplicate of{" "}
+              <Link href={`/models/${model.duplicateOfId}`} className="underline">
+                an earlier model
+              </Link>{" "}
+              (weight fingerprint): it takes no place in competitions.
+            </p>
+          ) : null,
+        )}
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           Paired on the items both were evaluated on (same epoch, same items). Differences are A − B, oriented so that
           positive means A is better; 95% paired bootstrap interval, 10,000 resamples, seeded by the comparison (see
