@@ -4,6 +4,8 @@
  * sending the submission that completes a consensus to a subscribed SSE client receiving `task.accepted`.
  * Builds the app first when no production build exists. Prints, last:
  *   models=<n> results=<n> leaderboard_p95_ms=<n> live_latency_ms=<n>
+ * and, on its own line after the leaderboard load, the head-to-head endpoint's figure (measureCompare):
+ *   compare_p95_ms=<n>
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -45,7 +47,7 @@ async function seed(url: string): Promise<void> {
     const scoresSql = metrics.map((m) => `'${m}', round(random())`).join(", ");
     await client.query(
       `INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults", "maxResults",
-         tolerance, "acceptedScore", "acceptedResultId", "itemAgreement", "holderOwners", "isFull", "createdAt", "updatedAt", "finishedAt")
+         "minAgreement", "acceptedScore", "acceptedResultId", "itemAgreement", "holderOwners", "isFull", "createdAt", "updatedAt", "finishedAt")
        SELECT 't' || g || '_' || $1, 'm' || g, $1, 1, $2::text[], 'ACCEPTED', 3, 5, 7, 0.5, 0.6, 'res' || g || '_' || $1 || '_0', 0.8,
          ARRAY(SELECT 'u' || ((g * 7 + k) % 100 + 1) FROM generate_series(0, 4) k), true, now(), now(), now()
        FROM generate_series(1, $3::int) g`,
@@ -113,6 +115,34 @@ async function subscribe(onEvent: (data: { kind: string; taskId: string | null }
   })();
 }
 
+/**
+ * Head to head: GET /api/v0/compare/<a>/<b>.json for random pairs of the seeded models (each pair shares one epoch's
+ * items on every benchmark, so every request runs a 10,000-resample bootstrap per benchmark), 10 concurrent clients.
+ */
+async function measureCompare(models: number, durationS: number): Promise<{ p50: number; p95: number; requests: number; failures: number }> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const deadline = performance.now() + durationS * 1000;
+  const pick = () => `m${1 + Math.floor(Math.random() * models)}`;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (performance.now() < deadline) {
+        let a = pick();
+        let b = pick();
+        while (b === a) b = pick();
+        if (Math.random() < 0.5) [a, b] = [b, a];
+        const started = performance.now();
+        const response = await fetch(`${BASE}/api/v0/compare/${a}/${b}.json`);
+        await response.arrayBuffer();
+        if (response.ok) latencies.push(performance.now() - started);
+        else failures++;
+      }
+    }),
+  );
+  latencies.sort((x, y) => x - y);
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), requests: latencies.length, failures };
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -169,6 +199,14 @@ async function main(): Promise<void> {
       `autocannon: ${loadResult.requests.total} requests in ${DURATION_S} s (${loadResult.requests.average}/s), ` +
         `non-2xx=${loadResult.non2xx}, p50=${percentile(latencies, 50).toFixed(1)} ms p95=${p95.toFixed(1)} ms p99=${percentile(latencies, 99).toFixed(1)} ms`,
     );
+
+    // --- head to head (issue 14): its own figure, on its own line ---
+    const compare = await measureCompare(models, DURATION_S);
+    console.log(
+      `compare: ${compare.requests} requests in ${DURATION_S} s, failures=${compare.failures}, p50=${compare.p50.toFixed(1)} ms p95=${compare.p95.toFixed(1)} ms`,
+    );
+    console.log(`compare_p95_ms=${compare.p95.toFixed(1)}`);
+    // --- end head to head ---
 
     // Live latency: three runners of three volunteers evaluate a fresh model; the clock runs from sending the
     // submission that completes the consensus to the subscribed client receiving task.accepted.

@@ -22,6 +22,9 @@ export const envSchema = z.object({
   QUORUM_EMBEDDED_PG_PORT: positiveInt.default(54329),
   NEXTAUTH_URL: z.string().url("expected the public URL of the app, e.g. https://quorum.example.org").optional(),
   NEXTAUTH_SECRET: z.string().min(32, "expected at least 32 random characters").optional(),
+  /** The Hugging Face Hub the server lists files on at registration (exact re-upload refusal); unset: no check. */
+  HUB_URL: z.string().url("expected the Hub's URL, e.g. https://huggingface.co").optional(),
+  HF_TOKEN: z.string().optional(),
   GITHUB_ID: z.string().optional(),
   GITHUB_SECRET: z.string().optional(),
   OIDC_ISSUER: z.string().url("expected the issuer URL of your OpenID Connect provider").optional(),

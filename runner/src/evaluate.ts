@@ -22,6 +22,7 @@ import type { GpuRequest } from "./docker/docker";
 import type { Engine, EngineIdentity } from "./engines/engine";
 import { selectGpus, gpuLabel, startPowerMeter, type CommandRunner, type GpuInfo } from "./gpu";
 import { fetchModelWeights, type FetchedWeights } from "./hf/fetch-weights";
+import { readWeightsReport } from "./hf/weight-report";
 import type { Logger } from "./log";
 import { silentProgress, type Progress } from "./progress";
 
@@ -128,6 +129,8 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
         throw error;
       }
     }
+    // The fingerprint and parameter count, read from the files fetchModelWeights has just verified.
+    const weightsReport = weights ? await readWeightsReport(weights.model.snapshotDir, weights.model.config) : null;
     const weightsMs = since(t);
 
     t = performance.now();
@@ -186,6 +189,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
       gpu: gpuLabel(selected),
       runtimeSeconds: Math.round(run.sandbox.durationMs) / 1000,
       energyKwh: energy?.energyKwh ?? null,
+      ...(weightsReport ? { weights: weightsReport } : {}),
     });
     const signature = signPayload(payload, options.runner.privateKeyPem);
     const signMs = since(t);

@@ -4,7 +4,7 @@
  */
 import { getBenchmark } from "@/lib/benchmarks/registry";
 import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
-import type { TClaim, TItemOutput, TSubmitResultRequest, TTokenScope } from "@/lib/protocol/runner-api";
+import type { TClaim, TItemOutput, TSubmissionPayload, TSubmitResultRequest, TTokenScope } from "@/lib/protocol/runner-api";
 import { generateRunnerKeyPair, signPayload, type RunnerKeyPair } from "@/lib/protocol/signing";
 import { createCaller } from "@/server/api/root";
 import { createTRPCContext, type Clock } from "@/server/api/trpc";
@@ -84,7 +84,12 @@ export function signedSubmission(
   runner: { runnerId: string; keys: { privateKeyPem: string } },
   claim: TClaim,
   outputs: TItemOutput[],
-  options: { signedAt?: Date; claimedScore?: Record<string, number>; outputsSha256?: string } = {},
+  options: {
+    signedAt?: Date;
+    claimedScore?: Record<string, number>;
+    outputsSha256?: string;
+    weights?: TSubmissionPayload["weights"];
+  } = {},
 ): TSubmitResultRequest {
   const definition = getBenchmark(claim.task.benchmark.key);
   const scored = scoreOutputs(definition, null, outputs);
@@ -102,6 +107,7 @@ export function signedSubmission(
     gpu: "Test GPU",
     runtimeSeconds: 1.5,
     energyKwh: null,
+    ...(options.weights ? { weights: options.weights } : {}),
   };
   return { payload, signature: signPayload(payload, runner.keys.privateKeyPem) };
 }

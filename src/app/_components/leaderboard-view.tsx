@@ -51,6 +51,10 @@ export function LeaderboardView({ initial, isPartial, total }: { initial: Board;
   const [precision, setPrecision] = useState("");
   const [sort, setSort] = useState<{ key: string; direction: SortDirection }>({ key: "rank", direction: "asc" });
   const [page, setPage] = useState(0);
+  // Head to head: two selected rows open /compare/<a>/<b>.
+  const [selected, setSelected] = useState<string[]>([]);
+  const toggleSelected = (modelId: string) =>
+    setSelected((current) => (current.includes(modelId) ? current.filter((id) => id !== modelId) : [...current.slice(-1), modelId]));
 
   const columns = useMemo<Column[]>(() => {
     const metricColumns = board.benchmarks.flatMap((benchmark) =>
@@ -186,6 +190,7 @@ export function LeaderboardView({ initial, isPartial, total }: { initial: Board;
             </p>
           </div>
 
+          <CompareBar selected={selected} entries={board.entries} onClear={() => setSelected([])} />
           <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
             <table className="w-full min-w-[960px] text-sm">
               <caption className="sr-only">
@@ -227,7 +232,14 @@ export function LeaderboardView({ initial, isPartial, total }: { initial: Board;
               </thead>
               <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
                 {visible.map((entry) => (
-                  <Row key={entry.modelId} entry={entry} board={board} isTied={(tieCounts.get(entry.rank ?? -1) ?? 0) > 1} />
+                  <Row
+                    key={entry.modelId}
+                    entry={entry}
+                    board={board}
+                    isTied={(tieCounts.get(entry.rank ?? -1) ?? 0) > 1}
+                    isSelected={selected.includes(entry.modelId)}
+                    onToggle={() => toggleSelected(entry.modelId)}
+                  />
                 ))}
               </tbody>
             </table>
@@ -311,7 +323,41 @@ function FilterSelect({
   );
 }
 
-function Row({ entry, board, isTied }: { entry: Entry; board: Board; isTied: boolean }) {
+function CompareBar({ selected, entries, onClear }: { selected: string[]; entries: Entry[]; onClear: () => void }) {
+  const names = selected.map((id) => entries.find((entry) => entry.modelId === id)?.repo ?? id);
+  return (
+    <p className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
+      {selected.length === 2 ? (
+        <>
+          <Link href={`/compare/${selected[0]}/${selected[1]}`} className="font-medium text-sky-700 underline dark:text-sky-400">
+            Compare {names[0]} with {names[1]}
+          </Link>{" "}
+          <button type="button" className="underline" onClick={onClear}>
+            clear
+          </button>
+        </>
+      ) : selected.length === 1 ? (
+        `${names[0]} selected: select one more row to compare head to head.`
+      ) : (
+        "Select two rows (the box beside a model) to compare them head to head."
+      )}
+    </p>
+  );
+}
+
+function Row({
+  entry,
+  board,
+  isTied,
+  isSelected,
+  onToggle,
+}: {
+  entry: Entry;
+  board: Board;
+  isTied: boolean;
+  isSelected: boolean;
+  onToggle: () => void;
+}) {
   return (
     <tr className="align-top hover:bg-zinc-50 dark:hover:bg-zinc-900/60">
       <td className="px-3 py-3 font-mono text-sm tabular-nums">
@@ -329,6 +375,13 @@ function Row({ entry, board, isTied }: { entry: Entry; board: Board; isTied: boo
         )}
       </td>
       <td className="max-w-xs px-3 py-3">
+        <input
+          type="checkbox"
+          className="mr-2 align-middle"
+          checked={isSelected}
+          onChange={onToggle}
+          aria-label={`Select ${entry.repo} to compare`}
+        />
         <Link href={`/models/${entry.modelId}`} className="font-medium break-all text-sky-700 hover:underline dark:text-sky-400">
           {entry.repo}
         </Link>

@@ -9,6 +9,7 @@ const NAV = [
   { href: "/tasks", label: "Tasks" },
   { href: "/runners", label: "Runners" },
   { href: "/benchmarks", label: "Benchmarks" },
+  { href: "/competitions", label: "Competitions" },
   { href: "/submit", label: "Submit a model" },
 ];
 

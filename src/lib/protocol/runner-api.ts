@@ -139,6 +139,9 @@ export const ZItemOutputSchema = z.union([
 ]);
 export type TItemOutput = z.infer<typeof ZItemOutputSchema>;
 
+/** MAX_TENSORS x SAMPLES_PER_TENSOR of src/lib/competitions/weight-fingerprint.ts (kept free of node:crypto here). */
+export const MAX_FINGERPRINT_VALUES = 2048 * 8;
+
 /** The signed part of a submission. Its canonical (RFC 8785) serialisation is what the runner signs. */
 export const ZSubmissionPayloadSchema = z.object({
   assignmentId: z.string(),
@@ -161,6 +164,18 @@ export const ZSubmissionPayloadSchema = z.object({
   gpu: z.string().max(200).nullable(),
   runtimeSeconds: z.number().nonnegative(),
   energyKwh: z.number().nonnegative().nullable(),
+  /**
+   * What the runner read from the verified safetensors files (src/lib/competitions/weight-fingerprint.ts): a fixed
+   * sample of values, the parameter count and config.json. Absent when the engine loads no weights (fixture).
+   * Results of one task must report the same, or they do not agree.
+   */
+  weights: z
+    .object({
+      fingerprint: z.array(z.number().finite()).max(MAX_FINGERPRINT_VALUES),
+      parameterCount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      config: z.record(z.string(), z.unknown()).refine((config) => JSON.stringify(config).length <= 65_536, "config: at most 64 KiB of JSON"),
+    })
+    .optional(),
 });
 export type TSubmissionPayload = z.infer<typeof ZSubmissionPayloadSchema>;
 

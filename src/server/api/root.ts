@@ -1,5 +1,6 @@
 import { accountRouter } from "@/server/api/routers/account";
 import { benchmarkRouter } from "@/server/api/routers/benchmark";
+import { competitionRouter } from "@/server/api/routers/competition";
 import { leaderboardRouter } from "@/server/api/routers/leaderboard";
 import { liveRouter } from "@/server/api/routers/live";
 import { modelRouter } from "@/server/api/routers/model";
@@ -13,6 +14,7 @@ import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 export const appRouter = createTRPCRouter({
   account: accountRouter,
   benchmark: benchmarkRouter,
+  competition: competitionRouter,
   leaderboard: leaderboardRouter,
   live: liveRouter,
   model: modelRouter,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { env } from "@/env";
 import { createTRPCRouter, publicProcedure, signedInProcedure, userOrTokenProcedure } from "@/server/api/trpc";
+import { listWeightFileHashes } from "@/server/services/models/exact-reupload";
 import { getModelDetail } from "@/server/services/models/get-model";
 import { ZRegisterModelRequestSchema } from "@/server/services/models/model-input";
 import { registerModel } from "@/server/services/models/register-model";
@@ -18,6 +19,9 @@ export const modelRouter = createTRPCRouter({
         normRequired: env.NORM_REQUIRED,
         normWindowHours: env.NORM_WINDOW_H,
         epochMinutes: env.EPOCH_MINUTES,
+        listWeightFileHashes: env.HUB_URL
+          ? (repo, revision) => listWeightFileHashes({ hubUrl: env.HUB_URL!, repo, revision, accessToken: env.HF_TOKEN })
+          : undefined,
       }),
     ),
 

@@ -7,6 +7,7 @@ import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
 import type { TRegisterModelRequest } from "@/server/services/models/model-input";
+import { refuseExactReupload } from "@/server/services/models/exact-reupload";
 import { getSubmitQuota } from "@/server/services/models/submit-quota";
 import { scheduleTasks } from "@/server/services/tasks/schedule-tasks";
 
@@ -18,6 +19,8 @@ export async function registerModel(options: {
   normRequired: number;
   normWindowHours: number;
   epochMinutes: number;
+  /** Lists the weight files' sha256s on the Hub (exact-reupload.ts); absent when the server has no Hub configured. */
+  listWeightFileHashes?: (repo: string, revision: string) => Promise<string[] | null>;
 }): Promise<{ id: string; tasksCreated: number }> {
   const { db, actor, input, now } = options;
   const existing = await db.model.findUnique({ where: { repo_revision: { repo: input.repo, revision: input.revision } } });
@@ -45,6 +48,8 @@ export async function registerModel(options: {
       { details: { quota } },
     );
   }
+  const weightFileHashes = (await options.listWeightFileHashes?.(input.repo, input.revision)) ?? [];
+  await refuseExactReupload(db, weightFileHashes);
   const model = await db.$transaction(async (tx) => {
     const created = await tx.model.create({
       data: {
@@ -54,6 +59,7 @@ export async function registerModel(options: {
         baseModel: input.baseModel ?? null,
         precision: input.precision,
         submitterId: actor.id,
+        weightFileHashes,
       },
     });
     await publishEvents(tx, [{ kind: "model.registered", modelId: created.id, payload: { repo: created.repo } }]);

@@ -23,6 +23,8 @@ export interface ItemEvidence {
 export interface AgreementInput {
   primary: number;
   items: Record<string, ItemEvidence>;
+  /** sha256 of the result's weights report (fingerprint, parameter count, config); null when it reported none. */
+  weightsKey?: string | null;
 }
 
 /** Absolute tolerance in nats, widened for large sums: |a - b| <= max(0.05, 0.005 * |a|). */
@@ -70,5 +72,7 @@ export function compareResults(
   const share = itemIds.length === 0 ? 0 : matching / itemIds.length;
   const scoreGap = Math.abs(a.primary - b.primary);
   const oneItem = itemIds.length === 0 ? 0 : 1 / itemIds.length;
-  return { agree: share + EPSILON >= minAgreement && scoreGap <= oneItem + EPSILON, matching, share, scoreGap };
+  // Two results that both read the weights must have read the same weights (competitions rely on the report).
+  const sameWeights = !a.weightsKey || !b.weightsKey || a.weightsKey === b.weightsKey;
+  return { agree: sameWeights && share + EPSILON >= minAgreement && scoreGap <= oneItem + EPSILON, matching, share, scoreGap };
 }

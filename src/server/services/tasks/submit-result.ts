@@ -23,6 +23,7 @@ import { updateLeaderboardRow } from "@/server/services/leaderboard/update-leade
 import { hashClaimToken } from "@/server/services/tasks/claim-token";
 import { compareResults, type ItemEvidence } from "@/server/services/tasks/agreement";
 import { decideConsensus, type ConsensusInput } from "@/server/services/tasks/consensus";
+import { recordWeightsReport, weightsKeyOf } from "@/server/services/models/record-weights";
 import { closeOpenAssignments } from "@/server/services/tasks/manage-claim";
 import type { TrustSettings } from "@/server/services/trust/reliability";
 import { poolHasEstablished, recordSpotCheck, recordTaskVerdicts } from "@/server/services/trust/update-reliability";
@@ -161,6 +162,7 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
           gpu: payload.gpu,
           runtimeSeconds: payload.runtimeSeconds,
           energyKwh: payload.energyKwh,
+          weightsReport: payload.weights as Prisma.InputJsonValue | undefined,
           signature,
           signedAt: new Date(payload.signedAt),
           isEstablished: assignment.runner.isEstablished,
@@ -271,6 +273,7 @@ async function settleConsensus(
       primaryScore: true,
       records: true,
       isEstablished: true,
+      weightsReport: true,
       runner: { select: { ownerId: true } },
     },
     orderBy: { createdAt: "asc" },
@@ -280,6 +283,7 @@ async function settleConsensus(
     primary: result.primaryScore,
     isEstablished: result.isEstablished,
     items: evidenceOf(result.records as unknown as StoredRecord[]),
+    weightsKey: weightsKeyOf(result.weightsReport),
   }));
   const decision = decideConsensus(inputs, {
     quorum: task.quorum,
@@ -342,6 +346,12 @@ async function settleConsensus(
     trust,
   });
   await updateLeaderboardRow(tx, task.modelId, task.benchmarkId);
+  const validIds = new Set(decision.valid);
+  await recordWeightsReport(tx, {
+    modelId: task.modelId,
+    quorum: task.quorum,
+    validReports: results.filter((result) => validIds.has(result.id)).map((result) => result.weightsReport),
+  });
   events.push({
     kind: "task.accepted",
     taskId,
