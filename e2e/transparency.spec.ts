@@ -41,15 +41,27 @@ test("the leaderboard shows consensus scores with n and interval, and sorts, sea
   await expect(page.getByRole("row").nth(1).getByRole("link").first()).toHaveText(showcase.split.repo);
 
   // Filters: weight type and precision.
-  await page.getByLabel("Weight type").selectOption("ADAPTER");
+  await expect(page).toHaveURL(/sort=truthfulqa.*mc1.*order=asc/);
+  await page.getByLabel("Weight type").selectOption("adapter");
   await expect(split).toBeVisible();
   await expect(agreed).toHaveCount(0);
   await page.getByLabel("Weight type").selectOption("");
-  await page.getByLabel("Precision").selectOption("INT8");
+  await page.getByLabel("Precision").selectOption("int8");
   await expect(broken).toBeVisible();
   await expect(split).toHaveCount(0);
   await page.getByLabel("Precision").selectOption("");
   await expect(agreed).toBeVisible();
+
+  // The URL keeps the view: a reload (or a shared link) renders the same sorted, searched page on the server.
+  await expect(page).toHaveURL(new RegExp(`q=${showcase.tag}`));
+  await page.reload();
+  await expect(page.getByRole("searchbox", { name: "Search models" })).toHaveValue(showcase.tag);
+  await expect(page.getByRole("columnheader", { name: /TruthfulQA\s*MC1/ })).toHaveAttribute("aria-sort", "ascending");
+  await expect(page.getByRole("row").nth(1).getByRole("link").first()).toHaveText(showcase.split.repo);
+  // Back returns to the previous query.
+  await page.goBack();
+  await expect(page).toHaveURL(/precision=int8/);
+  await expect(split).toHaveCount(0);
 });
 
 test("a model page shows every runner's recomputed score, the chart and the per-item outputs", async ({ page }) => {

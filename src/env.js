@@ -51,6 +51,9 @@ export const envSchema = z.object({
   ESTABLISHED_MIN_VALID: z.coerce.number().int().nonnegative().default(10),
   ESTABLISHED_MIN_OWNERS: z.coerce.number().int().nonnegative().default(3),
   SPOT_CHECK_SHARE: z.coerce.number().min(0).max(0.5).default(0.03),
+  // Green score: grams of CO2 per kWh used to estimate emissions from measured energy. The default, 480, is the
+  // world average carbon intensity of electricity generation in 2023 (Ember, Global Electricity Review 2024).
+  GRID_G_CO2_PER_KWH: z.coerce.number().min(0, "expected grams of CO2 per kWh, 0 or more").max(2000, "expected at most 2000 g/kWh").default(480),
 });
 
 /** @typedef {z.infer<typeof envSchema>} Env */
