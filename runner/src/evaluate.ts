@@ -51,6 +51,11 @@ export interface EvaluateOptions {
   now?: () => Date;
   /** Keep the task dir (inputs, outputs) for debugging. */
   keepTaskDir?: boolean;
+  /**
+   * The GPUs' power in watts as the owner declares it (`--gpu-watts`): used for energy, marked as declared, when
+   * no power readings are available (boards without power sensors, or no nvidia-smi).
+   */
+  declaredGpuWatts?: number;
   /** Power sampling interval; the command runner is injectable for tests. */
   power?: { intervalMs?: number; run?: CommandRunner };
   onContainerStarted?: (containerId: string) => void;
@@ -185,7 +190,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
       engine: { name: run.identity.name, version: run.identity.version, imageDigest: run.identity.imageDigest },
       gpu: gpuLabel(selected),
       runtimeSeconds: Math.round(run.sandbox.durationMs) / 1000,
-      energyKwh: energy?.energyKwh ?? null,
+      ...energyOf(energy?.energyKwh ?? null, options.declaredGpuWatts, run.sandbox.durationMs),
     });
     const signature = signPayload(payload, options.runner.privateKeyPem);
     const signMs = since(t);
@@ -224,4 +229,15 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
 export function resignSubmission(submission: TSubmitResultRequest, privateKeyPem: string, now: Date = new Date()): TSubmitResultRequest {
   const payload = { ...submission.payload, signedAt: now.toISOString() };
   return { payload, signature: signPayload(payload, privateKeyPem) };
+}
+
+/** Measured energy when there is any; otherwise the declared watts over the engine's run time; otherwise null. */
+export function energyOf(
+  measuredKwh: number | null,
+  declaredWatts: number | undefined,
+  durationMs: number,
+): { energyKwh: number | null; energySource?: "measured" | "declared" } {
+  if (measuredKwh !== null) return { energyKwh: measuredKwh, energySource: "measured" };
+  if (declaredWatts !== undefined && declaredWatts > 0) return { energyKwh: (declaredWatts * durationMs) / 3.6e9, energySource: "declared" };
+  return { energyKwh: null };
 }

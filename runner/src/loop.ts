@@ -46,6 +46,8 @@ export interface LoopOptions {
   exitWhenIdle?: boolean;
   /** Keep task dirs for debugging. */
   keepTaskDirs?: boolean;
+  /** --gpu-watts: energy from declared watts when the boards give no power readings. */
+  declaredGpuWatts?: number;
 }
 
 export type LoopEnd = "stopped" | "max-tasks" | "idle" | "fatal";
@@ -225,6 +227,7 @@ export class RunnerLoop {
           logger: log,
           progress: this.progress,
           keepTaskDir: this.options.keepTaskDirs,
+          declaredGpuWatts: this.options.declaredGpuWatts,
         });
       } catch (error) {
         await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);

@@ -191,12 +191,13 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
 }
 
 /** Watt-hours per item per model over the valid results of accepted tasks that measured (or declared) energy. */
-async function energyByModel(db: Db): Promise<Map<string, EnergySummary>> {
+export async function energyByModel(db: Db, modelId?: string): Promise<Map<string, EnergySummary>> {
   const rows = await db.$queryRaw<{ modelId: string; whPerItem: number; results: bigint; declared: boolean }[]>`
     SELECT t."modelId", avg(r."energyKwh" * 1000 / greatest(cardinality(t."itemIds"), 1))::float8 AS "whPerItem",
            count(*) AS results, bool_or(r."energyDeclared") AS declared
     FROM "Task" t JOIN "Result" r ON r."taskId" = t.id
     WHERE t.status = 'ACCEPTED' AND r.verdict = 'VALID' AND r."energyKwh" IS NOT NULL
+      AND (${modelId ?? null}::text IS NULL OR t."modelId" = ${modelId ?? null})
     GROUP BY t."modelId"`;
   return new Map(
     rows.map((row) => [row.modelId, { whPerItem: row.whPerItem, results: Number(row.results), declared: row.declared }]),

@@ -161,6 +161,7 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
           gpu: payload.gpu,
           runtimeSeconds: payload.runtimeSeconds,
           energyKwh: payload.energyKwh,
+          energyDeclared: payload.energyKwh !== null && payload.energySource === "declared",
           signature,
           signedAt: new Date(payload.signedAt),
           isEstablished: assignment.runner.isEstablished,
