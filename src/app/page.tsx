@@ -4,7 +4,7 @@ import { boardApiUrl, BOARD_PAGE_SIZE, type TBoardQuery } from "@/lib/leaderboar
 import type { TPublicLeaderboard } from "@/lib/leaderboard/public-board";
 import { getDb } from "@/server/db";
 import { getCachedLeaderboard } from "@/server/services/leaderboard/get-cached-leaderboard";
-import { BoardQueryError } from "@/server/services/leaderboard/query-leaderboard";
+import { isBoardQueryError } from "@/server/services/leaderboard/query-leaderboard";
 
 export const dynamic = "force-dynamic";
 
@@ -25,7 +25,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   try {
     data = render(query);
   } catch (error) {
-    if (!(error instanceof BoardQueryError)) throw error;
+    if (!(isBoardQueryError(error))) throw error;
     query = { ...query, sort: "rank", order: undefined };
     data = render(query);
   }

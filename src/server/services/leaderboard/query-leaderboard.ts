@@ -6,7 +6,14 @@
 import { defaultOrder, FIXED_SORTS, type TBoardQuery, type TSortOrder } from "@/lib/leaderboard/board-query";
 import type { Leaderboard, LeaderboardEntry } from "@/server/services/leaderboard/get-leaderboard";
 
-export class BoardQueryError extends Error {}
+export class BoardQueryError extends Error {
+  override readonly name = "BoardQueryError";
+}
+
+/** By name, not instanceof: the production build may bundle this module into more than one chunk. */
+export function isBoardQueryError(error: unknown): error is BoardQueryError {
+  return error instanceof Error && error.name === "BoardQueryError";
+}
 
 type Value = number | string | null;
 

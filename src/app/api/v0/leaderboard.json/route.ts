@@ -1,7 +1,7 @@
 import { parseBoardQuery, ZBoardPageSchema } from "@/lib/leaderboard/board-query";
 import { getDb } from "@/server/db";
 import { getCachedLeaderboard } from "@/server/services/leaderboard/get-cached-leaderboard";
-import { BoardQueryError } from "@/server/services/leaderboard/query-leaderboard";
+import { isBoardQueryError } from "@/server/services/leaderboard/query-leaderboard";
 
 export const dynamic = "force-dynamic";
 
@@ -29,7 +29,7 @@ export async function GET(request: Request) {
   try {
     json = cached.publicJson(page.data, query.query);
   } catch (error) {
-    if (error instanceof BoardQueryError) return badRequest(error.message);
+    if (isBoardQueryError(error)) return badRequest(error.message);
     throw error;
   }
   const headers = {
