@@ -48,6 +48,7 @@ export default async function ModelPage({
     queryClient.fetchQuery(trpc.result.listEpochScores.queryOptions({ modelId: id })),
     queryClient.fetchQuery(trpc.model.lineage.queryOptions({ id })),
     queryClient.fetchQuery(trpc.model.green.queryOptions({ id })),
+    queryClient.fetchQuery(trpc.model.depth.queryOptions({ id })),
   ]);
   return (
     <HydrateClient>

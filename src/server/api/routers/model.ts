@@ -54,6 +54,17 @@ export const modelRouter = createTRPCRouter({
     };
   }),
 
+  /** Adaptive depth: each benchmark's tier (items per task) and why; empty under fixed depth. */
+  depth: publicProcedure
+    .input(z.object({ id: z.string().min(1).max(64) }))
+    .query(({ ctx, input }) =>
+      ctx.db.depthPlan.findMany({
+        where: { modelId: input.id },
+        select: { benchmarkId: true, items: true, reason: true, settledEpochs: true, isSkipped: true, epoch: true },
+        orderBy: { benchmarkId: "asc" },
+      }),
+    ),
+
   mine: signedInProcedure.query(({ ctx }) =>
     ctx.db.model.findMany({
       where: { submitterId: ctx.user.id },

@@ -43,6 +43,7 @@ export function ModelView({
   const trpc = useTRPC();
   const { data: model } = useSuspenseQuery(trpc.model.get.queryOptions({ id: modelId }));
   const { data: lineage } = useSuspenseQuery(trpc.model.lineage.queryOptions({ id: modelId }));
+  const { data: depth } = useSuspenseQuery(trpc.model.depth.queryOptions({ id: modelId }));
   const canWithdraw = viewerId !== null && viewerId === model.submitterId && model.status !== "WITHDRAWN";
   const { data: series } = useSuspenseQuery(trpc.result.listEpochScores.queryOptions({ modelId }));
   const [isShowingAllTasks, setIsShowingAllTasks] = useState(false);
@@ -172,6 +173,26 @@ export function ModelView({
           </div>
         )}
       </section>
+
+      {depth.length > 0 ? (
+        <section aria-labelledby="depth-heading" className="space-y-2">
+          <h2 id="depth-heading" className="text-lg font-semibold">
+            Depth
+          </h2>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            Items per task this epoch: deeper where the rank is not yet sure, the minimum once it is settled. Deeper tasks
+            extend the item window every model of the epoch shares.
+          </p>
+          <ul aria-label="Depth per benchmark" className="space-y-1 text-sm">
+            {depth.map((plan) => (
+              <li key={plan.benchmarkId}>
+                <span className="font-medium">{benchmarkNames.get(plan.benchmarkId) ?? plan.benchmarkId}</span>:{" "}
+                {plan.isSkipped ? "no task this epoch" : `${plan.items} items`} (epoch {plan.epoch}) — {plan.reason}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       <ModelGreen modelId={modelId} />
 
