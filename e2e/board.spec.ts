@@ -180,6 +180,7 @@ test.describe("every page, as an admin", () => {
   test.use({ storageState: ADMIN_STATE });
 
   test("has no serious or critical axe-core violations, light and dark", async ({ page }) => {
+    test.setTimeout(300_000);
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       for (const entry of PAGES) {
@@ -195,6 +196,7 @@ test.describe("every page, as an admin", () => {
   });
 
   test("reads at 390 px without sideways scrolling; screenshots phone and desktop, light and dark", async ({ page }) => {
+    test.setTimeout(300_000);
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       for (const viewport of [{ label: "phone", width: 390, height: 844 }, { label: "desktop", width: 1440, height: 900 }]) {

@@ -1,12 +1,15 @@
 /**
  * `pnpm bench:web`: seeds synthetic data (10,000 models, 100,000 results) into a fresh database, starts the
- * production server on it, loads GET /api/v0/leaderboard.json with autocannon, then measures live latency: from
- * sending the submission that completes a consensus to a subscribed SSE client receiving `task.accepted`.
- * Builds the app first when no production build exists. Prints, last:
- *   models=<n> results=<n> leaderboard_p95_ms=<n> live_latency_ms=<n>
+ * production server on it, loads GET /api/v0/leaderboard.json with autocannon under a mix of sorts, filters and
+ * searches (one page of 50 each, as the board page asks), weighs the board page's first load (HTML plus the scripts
+ * and styles it links, compressed as a browser receives them), times the server render of the board page, then
+ * measures live latency: from sending the submission that completes a consensus to a subscribed SSE client
+ * receiving `task.accepted`. Builds the app first when no production build exists. Prints, last:
+ *   models=<n> results=<n> board_api_p95_ms=<n> board_page_bytes=<n> first_render_ms=<n> live_latency_ms=<n>
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createRunnerApi } from "../runner/src/api-client";
@@ -45,8 +48,8 @@ async function seed(url: string): Promise<void> {
     const scoresSql = metrics.map((m) => `'${m}', round(random())`).join(", ");
     await client.query(
       `INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults", "maxResults",
-         tolerance, "acceptedScore", "acceptedResultId", "itemAgreement", "holderOwners", "isFull", "createdAt", "updatedAt", "finishedAt")
-       SELECT 't' || g || '_' || $1, 'm' || g, $1, 1, $2::text[], 'ACCEPTED', 3, 5, 7, 0.5, 0.6, 'res' || g || '_' || $1 || '_0', 0.8,
+         "minAgreement", "acceptedScore", "acceptedResultId", "itemAgreement", "holderOwners", "isFull", "createdAt", "updatedAt", "finishedAt")
+       SELECT 't' || g || '_' || $1, 'm' || g, $1, 1, $2::text[], 'ACCEPTED', 3, 5, 7, 0.8, 0.6, 'res' || g || '_' || $1 || '_0', 0.8,
          ARRAY(SELECT 'u' || ((g * 7 + k) % 100 + 1) FROM generate_series(0, 4) k), true, now(), now(), now()
        FROM generate_series(1, $3::int) g`,
       [benchmark.key, items, MODELS],
@@ -60,11 +63,11 @@ async function seed(url: string): Promise<void> {
     );
     await client.query(
       `INSERT INTO "Result" (id, "assignmentId", "taskId", "runnerId", records, "outputsSha256", "claimedScore", score,
-         "primaryScore", "engineName", "engineVersion", "imageDigest", gpu, "runtimeSeconds", signature, "signedAt", verdict, "createdAt")
+         "primaryScore", "engineName", "engineVersion", "imageDigest", gpu, "runtimeSeconds", "energyKwh", signature, "signedAt", verdict, "createdAt")
        SELECT 'res' || g || '_' || $1 || '_' || k, 'a' || g || '_' || $1 || '_' || k, 't' || g || '_' || $1, 'r' || ((g * 7 + k) % 100 + 1),
          (SELECT jsonb_agg(jsonb_build_object('item', item, 'extracted', jsonb_build_object('answer', '42'),
              'scores', jsonb_build_object(${scoresSql}))) FROM unnest($2::text[]) item),
-         md5(g::text || k), '{}'::jsonb, '{}'::jsonb, 0.6, 'vllm', '0.11.0', 'sha256:bench', 'NVIDIA H100', 42, 'sig', now(),
+         md5(g::text || k), '{}'::jsonb, '{}'::jsonb, 0.6, 'vllm', '0.11.0', 'sha256:bench', 'NVIDIA H100', 42, CASE WHEN g % 3 = 0 THEN NULL ELSE 0.001 + random() * 0.004 END, 'sig', now(),
          CASE WHEN k < 4 THEN 'VALID'::"Verdict" ELSE 'INVALID'::"Verdict" END, now()
        FROM generate_series(1, $3::int) g, generate_series(0, ${RESULTS_PER_TASK - 1}) k`,
       [benchmark.key, items, MODELS],
@@ -149,15 +152,38 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     started = performance.now();
-    const warm = await fetch(`${BASE}/api/v0/leaderboard.json`);
+    const warm = await fetch(`${BASE}/api/v0/leaderboard.json?limit=1000`);
     const body = await warm.text();
     console.log(`first leaderboard request (computes the board): ${(performance.now() - started).toFixed(0)} ms, ${(body.length / 1e6).toFixed(1)} MB`);
 
-    // Load: autocannon, 10 connections; latencies recorded per response for an exact p95.
+    // Load: autocannon, 10 connections, a mix of the board page's requests (sorts, filters, searches, deep pages);
+    // latencies recorded per response for an exact p95.
+    const QUERIES = [
+      "offset=0&limit=50",
+      "offset=4950&limit=50&sort=model&order=desc",
+      "offset=0&limit=50&sort=gsm8k%403%3Aexact_match%2Cstrict-match",
+      "offset=100&limit=50&sort=truthfulqa_mc%402%3Amc2&order=asc",
+      "offset=0&limit=50&sort=energy",
+      "offset=0&limit=50&sort=score_per_kwh",
+      "offset=0&limit=50&sort=updated",
+      "offset=0&limit=50&q=model-12",
+      "offset=50&limit=50&weightType=original&precision=bfloat16&sort=overall",
+      "offset=0&limit=50&q=volunteer&sort=rank",
+    ];
+    for (const query of QUERIES) {
+      const response = await fetch(`${BASE}/api/v0/leaderboard.json?${query}`);
+      if (!response.ok) throw new Error(`GET leaderboard.json?${query}: HTTP ${response.status}`);
+    }
     const latencies: number[] = [];
     const loadResult = await new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({ url: `${BASE}/api/v0/leaderboard.json`, connections: 10, duration: DURATION_S }, (error, result) =>
-        error ? reject(error) : resolve(result),
+      const instance = autocannon(
+        {
+          url: BASE,
+          connections: 10,
+          duration: DURATION_S,
+          requests: QUERIES.map((query) => ({ method: "GET" as const, path: `/api/v0/leaderboard.json?${query}` })),
+        },
+        (error, result) => (error ? reject(error) : resolve(result)),
       );
       instance.on("response", (_client, statusCode, _bytes, responseTime) => {
         if (statusCode === 200) latencies.push(responseTime);
@@ -169,6 +195,27 @@ async function main(): Promise<void> {
       `autocannon: ${loadResult.requests.total} requests in ${DURATION_S} s (${loadResult.requests.average}/s), ` +
         `non-2xx=${loadResult.non2xx}, p50=${percentile(latencies, 50).toFixed(1)} ms p95=${p95.toFixed(1)} ms p99=${percentile(latencies, 99).toFixed(1)} ms`,
     );
+
+    // The board page: server render time (median of 10, after a warm-up) and the first load's compressed weight.
+    const renders: number[] = [];
+    let html = "";
+    for (let i = 0; i < 11; i++) {
+      const t0 = performance.now();
+      const response = await fetch(`${BASE}/`, { headers: { "accept-encoding": "gzip, br" } });
+      html = await response.text();
+      if (i > 0) renders.push(performance.now() - t0);
+    }
+    renders.sort((a, b) => a - b);
+    const firstRender = renders[Math.floor(renders.length / 2)]!;
+    const assets = [...new Set([...html.matchAll(/(?:src|href)="(\/_next\/static\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!))];
+    let pageBytes = 0;
+    for (const url of ["/", ...assets]) {
+      const response = await fetch(`${BASE}${url}`, { headers: { "accept-encoding": "gzip" } });
+      // fetch decompresses: weigh the body as gzip would send it (what Next's compression sends a browser).
+      const body = Buffer.from(await response.arrayBuffer());
+      pageBytes += gzipSync(body).length;
+    }
+    console.log(`board page: server render median ${firstRender.toFixed(0)} ms; first load ${pageBytes} bytes gzipped (${assets.length} scripts and styles)`);
 
     // Live latency: three runners of three volunteers evaluate a fresh model; the clock runs from sending the
     // submission that completes the consensus to the subscribed client receiving task.accepted.
@@ -218,7 +265,10 @@ async function main(): Promise<void> {
     const live = liveLatencies[liveLatencies.length - 1]!;
     console.log(`live latency over ${LIVE_ROUNDS} consensus commits: ${liveLatencies.map((v) => v.toFixed(0)).join(", ")} ms (worst reported)`);
     await db.$disconnect();
-    console.log(`models=${models} results=${results} leaderboard_p95_ms=${p95.toFixed(1)} live_latency_ms=${live.toFixed(0)}`);
+    console.log(
+      `models=${models} results=${results} board_api_p95_ms=${p95.toFixed(1)} board_page_bytes=${pageBytes} ` +
+        `first_render_ms=${firstRender.toFixed(0)} live_latency_ms=${live.toFixed(0)}`,
+    );
   } finally {
     if (server?.pid) {
       try {

@@ -26,7 +26,7 @@ export function BoardTable({
   const sortedKey = columns.find((column) => column.sort === sort)?.key;
   return (
     <div className="rounded-lg border border-zinc-200 md:overflow-x-auto dark:border-zinc-800">
-      <table className={clsx("block w-full text-sm md:table md:min-w-[960px]", isLoading && "opacity-60")} aria-busy={isLoading}>
+      <table className="block w-full text-sm md:table md:min-w-[960px]" aria-busy={isLoading}>
         <caption className="sr-only">Models ranked by their overall score; select a column heading to sort by it.</caption>
         <thead className="hidden bg-zinc-50 text-left text-xs text-zinc-600 md:table-header-group dark:bg-zinc-900 dark:text-zinc-400">
           <tr>

@@ -14,14 +14,14 @@ import { boardHref, readBoardState, type BoardState } from "@/app/_components/bo
 import { BOARD_EVENT_KINDS } from "@/lib/live-events";
 import type { TPublicLeaderboard } from "@/lib/leaderboard/public-board";
 
-async function fetchBoard(url: string): Promise<TPublicLeaderboard> {
+async function fetchBoard(url: string): Promise<{ url: string; board: TPublicLeaderboard }> {
   // no-cache: always ask the server, which answers 304 from the ETag while nothing changed.
   const response = await fetch(url, { cache: "no-cache", headers: { accept: "application/json" } });
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: string } | null;
     throw new Error(body?.error ?? `The board could not be loaded (HTTP ${response.status}).`);
   }
-  return (await response.json()) as TPublicLeaderboard;
+  return { url, board: (await response.json()) as TPublicLeaderboard };
 }
 
 export function useBoard(initial: { key: string; data: TPublicLeaderboard }) {
@@ -31,7 +31,7 @@ export function useBoard(initial: { key: string; data: TPublicLeaderboard }) {
   const key = boardApiUrl(state.query, state.page);
   const isInitial = key === initial.key;
   const swr = useSWR(key, fetchBoard, {
-    fallbackData: isInitial ? initial.data : undefined,
+    fallbackData: isInitial ? { url: initial.key, board: initial.data } : undefined,
     revalidateOnMount: !isInitial,
     keepPreviousData: true,
     revalidateOnFocus: false,
@@ -78,9 +78,9 @@ export function useBoard(initial: { key: string; data: TPublicLeaderboard }) {
   return {
     state,
     navigate,
-    board: swr.data ?? initial.data,
-    /** true while the rows on screen are the previous query's (keepPreviousData) */
-    isLoading: swr.isLoading,
+    board: swr.data?.board ?? initial.data,
+    /** true while the rows on screen are another query's (keepPreviousData) */
+    isLoading: swr.data?.url !== key,
     error: swr.error as Error | undefined,
     onLiveEvent,
   };
