@@ -78,7 +78,7 @@ export function BoardFilters({
         options={{ scores: "Scores", green: "Green (energy, CO₂, score per kWh)" }}
         hasAll={false}
       />
-      <label className="flex flex-col gap-1 text-xs font-medium text-zinc-600 md:hidden dark:text-zinc-400">
+      <label className="flex w-full min-w-0 flex-col gap-1 text-xs font-medium text-zinc-600 md:hidden dark:text-zinc-400">
         Sort by
         <select
           value={`${sort} ${order}`}
@@ -86,7 +86,7 @@ export function BoardFilters({
             const [nextSort, nextOrder] = event.target.value.split(" ");
             onChange({ sort: { sort: nextSort!, order: nextOrder === "asc" ? "asc" : "desc" } });
           }}
-          className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm font-normal text-zinc-900 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
+          className="w-full min-w-0 rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm font-normal text-zinc-900 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
         >
           {sortable.flatMap((column) => {
             const name = `${column.label}${column.sublabel ? ` ${column.sublabel}` : ""}`;
@@ -128,12 +128,12 @@ function Select({
   hasAll?: boolean;
 }) {
   return (
-    <label className="flex flex-col gap-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
+    <label className="flex max-w-full min-w-0 flex-col gap-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
       {label}
       <select
         value={value}
         onChange={(event) => onChange(event.target.value)}
-        className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm font-normal text-zinc-900 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
+        className="max-w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm font-normal text-zinc-900 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
       >
         {hasAll ? <option value="">All</option> : null}
         {Object.entries(options).map(([key, text]) => (
