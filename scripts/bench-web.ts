@@ -141,7 +141,9 @@ async function main(): Promise<void> {
       if (build.status !== 0) throw new Error("pnpm build failed");
     }
     server = spawn("pnpm", ["start"], {
-      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), NEXTAUTH_URL: BASE, AUTH_DEV_LOGIN: "false", SCHEDULER_INTERVAL_S: "3600" },
+      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), NEXTAUTH_URL: BASE, AUTH_DEV_LOGIN: "false", SCHEDULER_INTERVAL_S: "3600",
+        // The live rounds need all three runners on one task: no spot checks, and room to hold both of a model's tasks.
+        SPOT_CHECK_SHARE: "0", MAX_CLAIMS_PER_RUNNER: "2" },
       stdio: ["ignore", "ignore", "inherit"],
       detached: true,
     });
@@ -234,26 +236,38 @@ async function main(): Promise<void> {
       if (event.kind === "task.accepted" && event.taskId) waiting.get(event.taskId)?.(performance.now());
     }, controller.signal);
     const liveLatencies: number[] = [];
+    // The scheduler's first run gave every seeded model a task of the current epoch; retire those, so that the live
+    // rounds' runners are assigned the fresh model's tasks (the server picks among all open tasks).
+    await db.$executeRaw`UPDATE "Task" SET status = 'FAILED', "finishedAt" = now() WHERE status = 'QUEUED' AND "modelId" ~ '^m[0-9]+$'`;
     for (let round = 0; round < LIVE_ROUNDS; round++) {
       await registerModel({
         db, actor: { id: "submitter", role: "ADMIN" },
         input: { repo: `bench/live-${round}`, revision: (round + 1).toString(16).padStart(40, "f"), weightType: "ORIGINAL", baseModel: undefined, precision: "BFLOAT16" },
         now: new Date(), normRequired: 3, normWindowHours: 24, epochMinutes: 60,
       });
-      const claims = [];
+      // The server picks which of the model's two tasks each claim gets: every runner claims both.
+      type Claim = NonNullable<Awaited<ReturnType<(typeof runners)[number]["api"]["claim"]>>["claim"]>;
+      const held: { runner: (typeof runners)[number]; claim: Claim }[] = [];
       for (const runner of runners) {
-        const { claim } = await runner.api.claim({ runnerId: runner.runnerId, engine: "vllm" });
-        if (!claim) throw new Error("no task to claim");
-        claims.push(claim);
+        for (let i = 0; i < 2; i++) {
+          const { claim } = await runner.api.claim({ runnerId: runner.runnerId, engine: "vllm" });
+          if (!claim) throw new Error("no task to claim");
+          held.push({ runner, claim });
+        }
       }
-      const requests = claims.map((claim, i) => {
-        const runner = runners[i]!;
-        const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
-        return { runner, request: signedSubmission(runner, claim, outputs) };
+      const submission = ({ runner, claim }: (typeof held)[number]) => ({
+        runner,
+        request: signedSubmission(runner, claim, goldOutputs(claim.task.benchmark.key, claim.task.itemIds)),
       });
+      const taskId = held[0]!.claim.task.id;
+      for (const entry of held.filter((h) => h.claim.task.id !== taskId)) {
+        const { runner, request } = submission(entry);
+        await runner.api.submit(request);
+      }
+      const requests = held.filter((h) => h.claim.task.id === taskId).map(submission);
+      if (requests.length !== 3) throw new Error(`expected three claims on task ${taskId}, got ${requests.length}`);
       await requests[0]!.runner.api.submit(requests[0]!.request);
       await requests[1]!.runner.api.submit(requests[1]!.request);
-      const taskId = claims[0]!.task.id;
       const received = new Promise<number>((resolve) => waiting.set(taskId, resolve));
       const sent = performance.now();
       await requests[2]!.runner.api.submit(requests[2]!.request);
