@@ -124,8 +124,10 @@ test("a disputed task and a failed task are visible with their reasons", async (
   // A final dispute is decided: its outputs are public too.
   await task.getByRole("button", { name: "Show per-item outputs" }).click();
   await expect(task.getByRole("list", { name: "Per-item outputs" }).getByRole("listitem")).toHaveCount(5);
-  await expect(page.getByText("Adapter", { exact: true })).toBeVisible();
-  await expect(page.getByRole("link", { name: `fixture/agreeable-7b-${showcase.tag}@${showcase.agreed.revision.slice(0, 7)}` })).toBeVisible();
+  await expect(page.getByRole("definition").filter({ hasText: /^Adapter$/ })).toBeVisible();
+  // The base model is registered here: its link leads to its model page (the family tree links it too).
+  const base = page.getByRole("definition").getByRole("link", { name: `fixture/agreeable-7b-${showcase.tag}@${showcase.agreed.revision.slice(0, 7)}` });
+  await expect(base).toHaveAttribute("href", `/models/${showcase.agreed.id}`);
 });
 
 test("the runners page ranks volunteers by valid evaluations", async ({ page }) => {
