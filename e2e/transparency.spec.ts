@@ -41,15 +41,27 @@ test("the leaderboard shows consensus scores with n and interval, and sorts, sea
   await expect(page.getByRole("row").nth(1).getByRole("link").first()).toHaveText(showcase.split.repo);
 
   // Filters: weight type and precision.
-  await page.getByLabel("Weight type").selectOption("ADAPTER");
+  await expect(page).toHaveURL(/sort=truthfulqa.*mc1.*order=asc/);
+  await page.getByLabel("Weight type").selectOption("adapter");
   await expect(split).toBeVisible();
   await expect(agreed).toHaveCount(0);
   await page.getByLabel("Weight type").selectOption("");
-  await page.getByLabel("Precision").selectOption("INT8");
+  await page.getByLabel("Precision").selectOption("int8");
   await expect(broken).toBeVisible();
   await expect(split).toHaveCount(0);
   await page.getByLabel("Precision").selectOption("");
   await expect(agreed).toBeVisible();
+
+  // The URL keeps the view: a reload (or a shared link) renders the same sorted, searched page on the server.
+  await expect(page).toHaveURL(new RegExp(`q=${showcase.tag}`));
+  await page.reload();
+  await expect(page.getByRole("searchbox", { name: "Search models" })).toHaveValue(showcase.tag);
+  await expect(page.getByRole("columnheader", { name: /TruthfulQA\s*MC1/ })).toHaveAttribute("aria-sort", "ascending");
+  await expect(page.getByRole("row").nth(1).getByRole("link").first()).toHaveText(showcase.split.repo);
+  // Back returns to the previous query.
+  await page.goBack();
+  await expect(page).toHaveURL(/precision=int8/);
+  await expect(split).toHaveCount(0);
 });
 
 test("a model page shows every runner's recomputed score, the chart and the per-item outputs", async ({ page }) => {
@@ -112,8 +124,10 @@ test("a disputed task and a failed task are visible with their reasons", async (
   // A final dispute is decided: its outputs are public too.
   await task.getByRole("button", { name: "Show per-item outputs" }).click();
   await expect(task.getByRole("list", { name: "Per-item outputs" }).getByRole("listitem")).toHaveCount(5);
-  await expect(page.getByText("Adapter", { exact: true })).toBeVisible();
-  await expect(page.getByRole("link", { name: `fixture/agreeable-7b-${showcase.tag}@${showcase.agreed.revision.slice(0, 7)}` })).toBeVisible();
+  await expect(page.getByRole("definition").filter({ hasText: /^Adapter$/ })).toBeVisible();
+  // The base model is registered here: its link leads to its model page (the family tree links it too).
+  const base = page.getByRole("definition").getByRole("link", { name: `fixture/agreeable-7b-${showcase.tag}@${showcase.agreed.revision.slice(0, 7)}` });
+  await expect(base).toHaveAttribute("href", `/models/${showcase.agreed.id}`);
 });
 
 test("the runners page ranks volunteers by valid evaluations", async ({ page }) => {

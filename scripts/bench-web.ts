@@ -1,14 +1,17 @@
 /**
  * `pnpm bench:web`: seeds synthetic data (10,000 models, 100,000 results) into a fresh database, starts the
- * production server on it, loads GET /api/v0/leaderboard.json with autocannon, then measures live latency: from
- * sending the submission that completes a consensus to a subscribed SSE client receiving `task.accepted`.
- * Builds the app first when no production build exists. Prints, last:
- *   models=<n> results=<n> leaderboard_p95_ms=<n> live_latency_ms=<n>
- * and, on its own line after the leaderboard load, the head-to-head endpoint's figure (measureCompare):
+ * production server on it, loads GET /api/v0/leaderboard.json with autocannon under a mix of sorts, filters and
+ * searches (one page of 50 each, as the board page asks), weighs the board page's first load (HTML plus the scripts
+ * and styles it links, compressed as a browser receives them), times the server render of the board page, then
+ * measures live latency: from sending the submission that completes a consensus to a subscribed SSE client
+ * receiving `task.accepted`. Builds the app first when no production build exists. Prints, last:
+ *   models=<n> results=<n> board_api_p95_ms=<n> board_page_bytes=<n> first_render_ms=<n> live_latency_ms=<n>
+ * and, on its own line after the board load, the head-to-head endpoint's figure (measureCompare):
  *   compare_p95_ms=<n>
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createRunnerApi } from "../runner/src/api-client";
@@ -48,7 +51,7 @@ async function seed(url: string): Promise<void> {
     await client.query(
       `INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults", "maxResults",
          "minAgreement", "acceptedScore", "acceptedResultId", "itemAgreement", "holderOwners", "isFull", "createdAt", "updatedAt", "finishedAt")
-       SELECT 't' || g || '_' || $1, 'm' || g, $1, 1, $2::text[], 'ACCEPTED', 3, 5, 7, 0.5, 0.6, 'res' || g || '_' || $1 || '_0', 0.8,
+       SELECT 't' || g || '_' || $1, 'm' || g, $1, 1, $2::text[], 'ACCEPTED', 3, 5, 7, 0.8, 0.6, 'res' || g || '_' || $1 || '_0', 0.8,
          ARRAY(SELECT 'u' || ((g * 7 + k) % 100 + 1) FROM generate_series(0, 4) k), true, now(), now(), now()
        FROM generate_series(1, $3::int) g`,
       [benchmark.key, items, MODELS],
@@ -62,11 +65,11 @@ async function seed(url: string): Promise<void> {
     );
     await client.query(
       `INSERT INTO "Result" (id, "assignmentId", "taskId", "runnerId", records, "outputsSha256", "claimedScore", score,
-         "primaryScore", "engineName", "engineVersion", "imageDigest", gpu, "runtimeSeconds", signature, "signedAt", verdict, "createdAt")
+         "primaryScore", "engineName", "engineVersion", "imageDigest", gpu, "runtimeSeconds", "energyKwh", signature, "signedAt", verdict, "createdAt")
        SELECT 'res' || g || '_' || $1 || '_' || k, 'a' || g || '_' || $1 || '_' || k, 't' || g || '_' || $1, 'r' || ((g * 7 + k) % 100 + 1),
          (SELECT jsonb_agg(jsonb_build_object('item', item, 'extracted', jsonb_build_object('answer', '42'),
              'scores', jsonb_build_object(${scoresSql}))) FROM unnest($2::text[]) item),
-         md5(g::text || k), '{}'::jsonb, '{}'::jsonb, 0.6, 'vllm', '0.11.0', 'sha256:bench', 'NVIDIA H100', 42, 'sig', now(),
+         md5(g::text || k), '{}'::jsonb, '{}'::jsonb, 0.6, 'vllm', '0.11.0', 'sha256:bench', 'NVIDIA H100', 42, CASE WHEN g % 3 = 0 THEN NULL ELSE 0.001 + random() * 0.004 END, 'sig', now(),
          CASE WHEN k < 4 THEN 'VALID'::"Verdict" ELSE 'INVALID'::"Verdict" END, now()
        FROM generate_series(1, $3::int) g, generate_series(0, ${RESULTS_PER_TASK - 1}) k`,
       [benchmark.key, items, MODELS],
@@ -168,7 +171,9 @@ async function main(): Promise<void> {
       if (build.status !== 0) throw new Error("pnpm build failed");
     }
     server = spawn("pnpm", ["start"], {
-      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), NEXTAUTH_URL: BASE, AUTH_DEV_LOGIN: "false", SCHEDULER_INTERVAL_S: "3600" },
+      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), NEXTAUTH_URL: BASE, AUTH_DEV_LOGIN: "false", SCHEDULER_INTERVAL_S: "3600",
+        // The live rounds need all three runners on one task: no spot checks, and room to hold both of a model's tasks.
+        SPOT_CHECK_SHARE: "0", MAX_CLAIMS_PER_RUNNER: "2" },
       stdio: ["ignore", "ignore", "inherit"],
       detached: true,
     });
@@ -179,15 +184,38 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     started = performance.now();
-    const warm = await fetch(`${BASE}/api/v0/leaderboard.json`);
+    const warm = await fetch(`${BASE}/api/v0/leaderboard.json?limit=1000`);
     const body = await warm.text();
     console.log(`first leaderboard request (computes the board): ${(performance.now() - started).toFixed(0)} ms, ${(body.length / 1e6).toFixed(1)} MB`);
 
-    // Load: autocannon, 10 connections; latencies recorded per response for an exact p95.
+    // Load: autocannon, 10 connections, a mix of the board page's requests (sorts, filters, searches, deep pages);
+    // latencies recorded per response for an exact p95.
+    const QUERIES = [
+      "offset=0&limit=50",
+      "offset=4950&limit=50&sort=model&order=desc",
+      "offset=0&limit=50&sort=gsm8k%403%3Aexact_match%2Cstrict-match",
+      "offset=100&limit=50&sort=truthfulqa_mc%402%3Amc2&order=asc",
+      "offset=0&limit=50&sort=energy",
+      "offset=0&limit=50&sort=score_per_kwh",
+      "offset=0&limit=50&sort=updated",
+      "offset=0&limit=50&q=model-12",
+      "offset=50&limit=50&weightType=original&precision=bfloat16&sort=overall",
+      "offset=0&limit=50&q=volunteer&sort=rank",
+    ];
+    for (const query of QUERIES) {
+      const response = await fetch(`${BASE}/api/v0/leaderboard.json?${query}`);
+      if (!response.ok) throw new Error(`GET leaderboard.json?${query}: HTTP ${response.status}`);
+    }
     const latencies: number[] = [];
     const loadResult = await new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({ url: `${BASE}/api/v0/leaderboard.json`, connections: 10, duration: DURATION_S }, (error, result) =>
-        error ? reject(error) : resolve(result),
+      const instance = autocannon(
+        {
+          url: BASE,
+          connections: 10,
+          duration: DURATION_S,
+          requests: QUERIES.map((query) => ({ method: "GET" as const, path: `/api/v0/leaderboard.json?${query}` })),
+        },
+        (error, result) => (error ? reject(error) : resolve(result)),
       );
       instance.on("response", (_client, statusCode, _bytes, responseTime) => {
         if (statusCode === 200) latencies.push(responseTime);
@@ -207,6 +235,26 @@ async function main(): Promise<void> {
     );
     console.log(`compare_p95_ms=${compare.p95.toFixed(1)}`);
     // --- end head to head ---
+    // The board page: server render time (median of 10, after a warm-up) and the first load's compressed weight.
+    const renders: number[] = [];
+    let html = "";
+    for (let i = 0; i < 11; i++) {
+      const t0 = performance.now();
+      const response = await fetch(`${BASE}/`, { headers: { "accept-encoding": "gzip, br" } });
+      html = await response.text();
+      if (i > 0) renders.push(performance.now() - t0);
+    }
+    renders.sort((a, b) => a - b);
+    const firstRender = renders[Math.floor(renders.length / 2)]!;
+    const assets = [...new Set([...html.matchAll(/(?:src|href)="(\/_next\/static\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!))];
+    let pageBytes = 0;
+    for (const url of ["/", ...assets]) {
+      const response = await fetch(`${BASE}${url}`, { headers: { "accept-encoding": "gzip" } });
+      // fetch decompresses: weigh the body as gzip would send it (what Next's compression sends a browser).
+      const body = Buffer.from(await response.arrayBuffer());
+      pageBytes += gzipSync(body).length;
+    }
+    console.log(`board page: server render median ${firstRender.toFixed(0)} ms; first load ${pageBytes} bytes gzipped (${assets.length} scripts and styles)`);
 
     // Live latency: three runners of three volunteers evaluate a fresh model; the clock runs from sending the
     // submission that completes the consensus to the subscribed client receiving task.accepted.
@@ -225,26 +273,38 @@ async function main(): Promise<void> {
       if (event.kind === "task.accepted" && event.taskId) waiting.get(event.taskId)?.(performance.now());
     }, controller.signal);
     const liveLatencies: number[] = [];
+    // The scheduler's first run gave every seeded model a task of the current epoch; retire those, so that the live
+    // rounds' runners are assigned the fresh model's tasks (the server picks among all open tasks).
+    await db.$executeRaw`UPDATE "Task" SET status = 'FAILED', "finishedAt" = now() WHERE status = 'QUEUED' AND "modelId" ~ '^m[0-9]+$'`;
     for (let round = 0; round < LIVE_ROUNDS; round++) {
       await registerModel({
         db, actor: { id: "submitter", role: "ADMIN" },
         input: { repo: `bench/live-${round}`, revision: (round + 1).toString(16).padStart(40, "f"), weightType: "ORIGINAL", baseModel: undefined, precision: "BFLOAT16" },
         now: new Date(), normRequired: 3, normWindowHours: 24, epochMinutes: 60,
       });
-      const claims = [];
+      // The server picks which of the model's two tasks each claim gets: every runner claims both.
+      type Claim = NonNullable<Awaited<ReturnType<(typeof runners)[number]["api"]["claim"]>>["claim"]>;
+      const held: { runner: (typeof runners)[number]; claim: Claim }[] = [];
       for (const runner of runners) {
-        const { claim } = await runner.api.claim({ runnerId: runner.runnerId, engine: "vllm" });
-        if (!claim) throw new Error("no task to claim");
-        claims.push(claim);
+        for (let i = 0; i < 2; i++) {
+          const { claim } = await runner.api.claim({ runnerId: runner.runnerId, engine: "vllm" });
+          if (!claim) throw new Error("no task to claim");
+          held.push({ runner, claim });
+        }
       }
-      const requests = claims.map((claim, i) => {
-        const runner = runners[i]!;
-        const outputs = goldOutputs(claim.task.benchmark.key, claim.task.itemIds);
-        return { runner, request: signedSubmission(runner, claim, outputs) };
+      const submission = ({ runner, claim }: (typeof held)[number]) => ({
+        runner,
+        request: signedSubmission(runner, claim, goldOutputs(claim.task.benchmark.key, claim.task.itemIds)),
       });
+      const taskId = held[0]!.claim.task.id;
+      for (const entry of held.filter((h) => h.claim.task.id !== taskId)) {
+        const { runner, request } = submission(entry);
+        await runner.api.submit(request);
+      }
+      const requests = held.filter((h) => h.claim.task.id === taskId).map(submission);
+      if (requests.length !== 3) throw new Error(`expected three claims on task ${taskId}, got ${requests.length}`);
       await requests[0]!.runner.api.submit(requests[0]!.request);
       await requests[1]!.runner.api.submit(requests[1]!.request);
-      const taskId = claims[0]!.task.id;
       const received = new Promise<number>((resolve) => waiting.set(taskId, resolve));
       const sent = performance.now();
       await requests[2]!.runner.api.submit(requests[2]!.request);
@@ -256,7 +316,10 @@ async function main(): Promise<void> {
     const live = liveLatencies[liveLatencies.length - 1]!;
     console.log(`live latency over ${LIVE_ROUNDS} consensus commits: ${liveLatencies.map((v) => v.toFixed(0)).join(", ")} ms (worst reported)`);
     await db.$disconnect();
-    console.log(`models=${models} results=${results} leaderboard_p95_ms=${p95.toFixed(1)} live_latency_ms=${live.toFixed(0)}`);
+    console.log(
+      `models=${models} results=${results} board_api_p95_ms=${p95.toFixed(1)} board_page_bytes=${pageBytes} ` +
+        `first_render_ms=${firstRender.toFixed(0)} live_latency_ms=${live.toFixed(0)}`,
+    );
   } finally {
     if (server?.pid) {
       try {

@@ -54,6 +54,15 @@ export const envSchema = z.object({
   ESTABLISHED_MIN_VALID: z.coerce.number().int().nonnegative().default(10),
   ESTABLISHED_MIN_OWNERS: z.coerce.number().int().nonnegative().default(3),
   SPOT_CHECK_SHARE: z.coerce.number().min(0).max(0.5).default(0.03),
+  // Green score: grams of CO2 per kWh used to estimate emissions from measured energy. The default, 480, is the
+  // world average carbon intensity of electricity generation in 2023 (Ember, Global Electricity Review 2024).
+  // Adaptive depth: items per task tier, e.g. 5,25,100 (docs/benchmarks.md). Unset: every task gets the benchmark's
+  // itemsPerTask (fixed depth). DEPTH_RESOLUTION: the score difference (0..1) a rank must resolve.
+  DEPTH_TIERS: z.string().regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "expected items per tier separated by commas, such as 5,25,100").optional(),
+  DEPTH_RESOLUTION: z.coerce.number().gt(0, "expected a score difference above 0").max(1, "expected at most 1").default(0.05),
+  DEPTH_SKIP_AFTER_EPOCHS: z.coerce.number().int().min(1).default(6),
+  DEPTH_CONFIDENCE: z.coerce.number().gt(0).max(10).default(2.5),
+  GRID_G_CO2_PER_KWH: z.coerce.number().min(0, "expected grams of CO2 per kWh, 0 or more").max(2000, "expected at most 2000 g/kWh").default(480),
 });
 
 /** @typedef {z.infer<typeof envSchema>} Env */

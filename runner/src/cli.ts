@@ -35,6 +35,7 @@ interface RunFlags extends EngineFlags, GlobalFlags {
   hfEndpoint?: string;
   server?: string;
   keepTaskDirs?: boolean;
+  gpuWatts?: string;
 }
 
 interface StartFlags extends RunFlags {
@@ -51,6 +52,13 @@ function dirsFor(flags: GlobalFlags): RunnerDirs {
   return resolveDirs(flags.configDir ? { ...process.env, QUORUM_RUNNER_CONFIG_DIR: flags.configDir } : process.env);
 }
 
+function gpuWatts(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const watts = Number(value);
+  if (!Number.isFinite(watts) || watts <= 0 || watts > 20_000) throw new UsageError(`--gpu-watts ${value}: expected the GPUs' total watts, above 0 and at most 20000`, "See --help.");
+  return watts;
+}
+
 function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback * 1000;
   const n = Number(value);
@@ -63,6 +71,7 @@ function engineOptions(command: Command, defaultEngine: TEngineName | null = "vl
   return command
     .addOption(defaultEngine ? engine.default(defaultEngine) : engine)
     .option("--gpus <gpus>", "GPUs for the container: auto, none, all, a count, or ids like 0,1", "auto")
+    .option("--gpu-watts <watts>", "your GPUs' total power draw, used for energy (marked as declared) when nvidia-smi gives no power readings")
     .option("--task-timeout <seconds>", "wall-clock limit per evaluation (default: fixture 600, vllm 3600)")
     .option("--memory <size>", "container memory limit, e.g. 48g (default: fixture 1g, vllm 32g)")
     .option("--pids-limit <n>", "max processes and threads in the container (default 512)")
@@ -118,7 +127,7 @@ async function prepareRun(flags: RunFlags, output: Output, config: TRunnerConfig
   const docker = makeDocker(output.logger, config?.runner.name ?? "self-test");
   const engine = makeEngine({ engine: engineName, docker, flags, gpus: gpus.request, gpuInfo: gpus.info });
   const timeoutMs = seconds("--task-timeout", flags.taskTimeout, DEFAULT_TASK_TIMEOUT_S[engineName]);
-  return { engineName, gpus, docker, engine, timeoutMs };
+  return { engineName, gpus, docker, engine, timeoutMs, declaredGpuWatts: gpuWatts(flags.gpuWatts) };
 }
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -358,7 +367,7 @@ async function startCommand(flags: StartFlags): Promise<number> {
   const config = await loadConfig(dirs.config);
   const server = flags.server ? normaliseServer(flags.server) : config.server;
   if (server !== config.server) output.logger.warn(`using ${server}, not the configured ${config.server}`);
-  const { engineName, gpus, docker, engine, timeoutMs } = await prepareRun(flags, output, config);
+  const { engineName, gpus, docker, engine, timeoutMs, declaredGpuWatts } = await prepareRun(flags, output, config);
   const api = createRunnerApi({
     server,
     token: config.token,
@@ -389,6 +398,7 @@ async function startCommand(flags: StartFlags): Promise<number> {
     maxTasks,
     exitWhenIdle: flags.exitWhenIdle,
     keepTaskDirs: flags.keepTaskDirs,
+    declaredGpuWatts,
   });
   const off = onSignals(
     (signal) => loop.stop(`received ${signal}`),
@@ -411,7 +421,7 @@ async function runCommand(taskFileArg: string, out: string | undefined, flags: R
   if (task.runnerId !== config.runner.id) {
     throw new UsageError(`${taskFileArg} was claimed by runner ${task.runnerId}, not this one (${config.runner.id}).`, "Run it with the config dir of the runner that pulled it (--config-dir).");
   }
-  const { gpus, engine, timeoutMs } = await prepareRun({ ...flags, engine: flags.engine ?? (task.claim.task.model.repo.startsWith("fixture/") ? "fixture" : "vllm") }, output, config);
+  const { gpus, engine, timeoutMs, declaredGpuWatts } = await prepareRun({ ...flags, engine: flags.engine ?? (task.claim.task.model.repo.startsWith("fixture/") ? "fixture" : "vllm") }, output, config);
   const api = createRunnerApi({ server: task.server, token: config.token });
   const controller = new AbortController();
   let lost: Error | null = null;
@@ -446,6 +456,7 @@ async function runCommand(taskFileArg: string, out: string | undefined, flags: R
       logger,
       progress: output.progress,
       keepTaskDir: flags.keepTaskDirs,
+      declaredGpuWatts,
     });
     output.progress.stop();
     const file = path.resolve(out ?? taskFileArg.replace(/(\.task)?\.json$/, "") + ".result.json");

@@ -7,7 +7,7 @@ import { generateRunnerKeyPair, verifyPayload } from "@/lib/protocol/signing";
 import { createDockerEngine } from "./docker/dockerode-docker";
 import { EngineRunError } from "./engines/engine";
 import { createFixtureEngine, noisyAnswersCorrectly } from "./engines/fixture";
-import { evaluateClaim, resignSubmission, type EvaluateOptions } from "./evaluate";
+import { energyOf, evaluateClaim, resignSubmission, type EvaluateOptions } from "./evaluate";
 import { createMemoryLogger } from "./log";
 import { syntheticClaim } from "./synthetic-claim";
 import { dockerIsAvailable } from "./test-helpers/docker";
@@ -103,5 +103,13 @@ describe.skipIf(!hasDocker)("evaluateClaim with the fixture engine (real Docker)
     expect((error as EngineRunError).failure).toBe("unsupported-model");
     const unknown = await evaluateClaim(options("fixture/telepathic", "gsm8k@3")).catch((e: unknown) => e);
     expect((unknown as EngineRunError).message).toMatch(/unknown fixture model/);
+  });
+});
+
+describe("energyOf", () => {
+  it("prefers power readings, falls back to declared watts marked as declared, and never invents zero", () => {
+    expect(energyOf(0.002, 300, 60_000)).toEqual({ energyKwh: 0.002, energySource: "measured" });
+    expect(energyOf(null, 300, 60_000)).toEqual({ energyKwh: 0.005, energySource: "declared" });
+    expect(energyOf(null, undefined, 60_000)).toEqual({ energyKwh: null });
   });
 });

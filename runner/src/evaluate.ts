@@ -52,6 +52,11 @@ export interface EvaluateOptions {
   now?: () => Date;
   /** Keep the task dir (inputs, outputs) for debugging. */
   keepTaskDir?: boolean;
+  /**
+   * The GPUs' power in watts as the owner declares it (`--gpu-watts`): used for energy, marked as declared, when
+   * no power readings are available (boards without power sensors, or no nvidia-smi).
+   */
+  declaredGpuWatts?: number;
   /** Power sampling interval; the command runner is injectable for tests. */
   power?: { intervalMs?: number; run?: CommandRunner };
   onContainerStarted?: (containerId: string) => void;
@@ -188,7 +193,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
       engine: { name: run.identity.name, version: run.identity.version, imageDigest: run.identity.imageDigest },
       gpu: gpuLabel(selected),
       runtimeSeconds: Math.round(run.sandbox.durationMs) / 1000,
-      energyKwh: energy?.energyKwh ?? null,
+      ...energyOf(energy?.energyKwh ?? null, options.declaredGpuWatts, run.sandbox.durationMs),
       ...(weightsReport ? { weights: weightsReport } : {}),
     });
     const signature = signPayload(payload, options.runner.privateKeyPem);
@@ -290,6 +295,7 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
       }
     }
     const weightsMs = since(t);
+    const weightsReport = weights ? await readWeightsReport(weights.model.snapshotDir, weights.model.config) : null;
 
     t = performance.now();
     const parts = options.claims.map((claim, index) => {
@@ -358,7 +364,8 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
         gpu: gpuLabel(selected),
         // The bundle's engine time, shared out by items.
         runtimeSeconds: Math.round(run.sandbox.durationMs * share) / 1000,
-        energyKwh: energy?.energyKwh == null ? null : energy.energyKwh * share,
+        ...energyOf(energy?.energyKwh == null ? null : energy.energyKwh * share, options.declaredGpuWatts, run.sandbox.durationMs * share),
+        ...(weightsReport ? { weights: weightsReport } : {}),
       });
       const signature = signPayload(payload, options.runner.privateKeyPem);
       return {
@@ -375,4 +382,15 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
     if (options.keepTaskDir) logger.info("kept the task dir", { dir: taskRoot });
     else await rm(taskRoot, { recursive: true, force: true }).catch((error: unknown) => logger.warn("could not remove the task dir", { dir: taskRoot, error: (error as Error).message }));
   }
+}
+
+/** Measured energy when there is any; otherwise the declared watts over the engine's run time; otherwise null. */
+export function energyOf(
+  measuredKwh: number | null,
+  declaredWatts: number | undefined,
+  durationMs: number,
+): { energyKwh: number | null; energySource?: "measured" | "declared" } {
+  if (measuredKwh !== null) return { energyKwh: measuredKwh, energySource: "measured" };
+  if (declaredWatts !== undefined && declaredWatts > 0) return { energyKwh: (declaredWatts * durationMs) / 3.6e9, energySource: "declared" };
+  return { energyKwh: null };
 }

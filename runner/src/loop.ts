@@ -50,6 +50,8 @@ export interface LoopOptions {
   bundle?: number;
   /** How long the last model counts as warm (weights cached, engine image ready): the server prefers it (default 10 min). */
   warmIdleMs?: number;
+  /** --gpu-watts: energy from declared watts when the boards give no power readings. */
+  declaredGpuWatts?: number;
 }
 
 export type LoopEnd = "stopped" | "max-tasks" | "idle" | "fatal";
@@ -241,6 +243,7 @@ export class RunnerLoop {
           logger: log,
           progress: this.progress,
           keepTaskDir: this.options.keepTaskDirs,
+          declaredGpuWatts: this.options.declaredGpuWatts,
         });
       } catch (error) {
         await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);
@@ -294,6 +297,7 @@ export class RunnerLoop {
           logger: log,
           progress: this.progress,
           keepTaskDir: this.options.keepTaskDirs,
+          declaredGpuWatts: this.options.declaredGpuWatts,
         });
       } catch (error) {
         for (const claim of claims) await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);

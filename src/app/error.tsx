@@ -13,7 +13,7 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
         This page could not be loaded. Try again; if it keeps failing, report it with the reference below.
       </p>
-      {error.digest ? <p className="font-mono text-xs text-zinc-500">Reference: {error.digest}</p> : null}
+      {error.digest ? <p className="font-mono text-xs text-zinc-500 dark:text-zinc-400">Reference: {error.digest}</p> : null}
       <div className="flex justify-center gap-3 text-sm">
         <button
           type="button"

@@ -1,13 +1,34 @@
 import type { Metadata, Viewport } from "next";
+import { env } from "@/env";
 import type { ReactNode } from "react";
 import { SiteHeader } from "@/app/_components/site-header";
 import { TRPCReactProvider } from "@/trpc/react";
 import "./globals.css";
 
+const DESCRIPTION =
+  "A community-run, zero-storage leaderboard for open LLM and LoRA checkpoints, cross-checked by independent volunteer runners.";
+
 export const metadata: Metadata = {
+  metadataBase: new URL(env.NEXTAUTH_URL ?? "http://localhost:3000"),
   title: { default: "Quorum — open LLM leaderboard", template: "%s · Quorum" },
-  description:
-    "A community-run, zero-storage leaderboard for open LLM and LoRA checkpoints, cross-checked by independent volunteer runners.",
+  description: DESCRIPTION,
+  applicationName: "Quorum",
+  manifest: "/manifest.webmanifest",
+  icons: {
+    icon: [
+      { url: "/favicon.svg", type: "image/svg+xml" },
+      { url: "/favicon.ico", sizes: "48x48" },
+    ],
+    apple: "/apple-touch-icon.png",
+  },
+  openGraph: {
+    type: "website",
+    siteName: "Quorum",
+    title: "Quorum — open LLM leaderboard",
+    description: DESCRIPTION,
+    images: [{ url: "/og-board.png", width: 1200, height: 630, alt: "Quorum: the open LLM leaderboard scored by volunteers" }],
+  },
+  twitter: { card: "summary_large_image" },
 };
 
 export const viewport: Viewport = {

@@ -5,13 +5,14 @@
 import { env } from "@/env";
 import { getDb } from "@/server/db";
 import { reapExpiredLeases } from "@/server/services/tasks/manage-claim";
+import { depthSettingsFromEnv } from "@/server/services/tasks/depth-settings";
 import { scheduleTasks } from "@/server/services/tasks/schedule-tasks";
 
 const state = globalThis as unknown as { quorumScheduler?: NodeJS.Timeout };
 
 export async function runSchedulerOnce(now = new Date()): Promise<void> {
   const db = getDb();
-  const scheduled = await scheduleTasks({ db, now, epochMinutes: env.EPOCH_MINUTES });
+  const scheduled = await scheduleTasks({ db, now, epochMinutes: env.EPOCH_MINUTES, depth: depthSettingsFromEnv() });
   if (scheduled.created > 0) console.log(`[scheduler] epoch ${scheduled.epoch}: created ${scheduled.created} task(s)`);
   const expired = await reapExpiredLeases({ db, now });
   if (expired > 0) console.log(`[scheduler] expired ${expired} lease(s)`);

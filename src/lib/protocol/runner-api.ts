@@ -163,7 +163,9 @@ export const ZSubmissionPayloadSchema = z.object({
   }),
   gpu: z.string().max(200).nullable(),
   runtimeSeconds: z.number().nonnegative(),
-  energyKwh: z.number().nonnegative().nullable(),
+  energyKwh: z.number().nonnegative().max(1000, "expected at most 1000 kWh for one task").nullable(),
+  /** How energyKwh was obtained: power readings (`measured`) or the GPU watts the owner declared (`declared`). */
+  energySource: z.enum(["measured", "declared"]).optional(),
   /**
    * What the runner read from the verified safetensors files (src/lib/competitions/weight-fingerprint.ts): a fixed
    * sample of values, the parameter count and config.json. Absent when the engine loads no weights (fixture).

@@ -94,7 +94,7 @@ export function AccountView({ serverUrl }: { serverUrl: string }) {
                   <Link href={`/models/${model.id}`} className="font-medium break-all text-sky-700 hover:underline dark:text-sky-400">
                     {model.repo}
                   </Link>
-                  <span className="font-mono text-xs text-zinc-500">@{shortCommit(model.revision)}</span>
+                  <span className="font-mono text-xs text-zinc-500 dark:text-zinc-400">@{shortCommit(model.revision)}</span>
                   {model.status !== "ACTIVE" ? <Badge tone="danger">{model.status.toLowerCase()}</Badge> : null}
                   {model.hasScore ? <Badge tone="success">on the leaderboard</Badge> : null}
                   <span className="ml-auto text-xs text-zinc-600 dark:text-zinc-400">

@@ -51,7 +51,7 @@ export function ModerationPanel() {
           {runners.map((runner) => (
             <li key={runner.id} className="flex flex-wrap items-center justify-between gap-2 py-1.5">
               <span>
-                {runner.name} <span className="text-zinc-500">by {runner.owner}</span> · {runner.validCount} valid, {runner.invalidCount} invalid
+                {runner.name} <span className="text-zinc-500 dark:text-zinc-400">by {runner.owner}</span> · {runner.validCount} valid, {runner.invalidCount} invalid
                 {runner.isEstablished ? " · established" : ""}
                 {runner.pauseReason ? ` · paused: ${runner.pauseReason}` : ""}
                 {runner.suspension ? ` · suspended: ${runner.suspension.reason}` : ""}

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { HydrateClient } from "@/app/_components/hydrate-client";
 import { ModelView } from "@/app/models/[id]/_components/model-view";
+import { getSessionUser } from "@/server/auth/session";
 import { getCaller, getQueryClient, trpc } from "@/trpc/server";
 
 export const dynamic = "force-dynamic";
@@ -20,7 +21,13 @@ const loadModel = cache(async (id: string) => {
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
   const model = await loadModel((await params).id);
-  return { title: model ? model.repo : "Model not found" };
+  if (!model) return { title: "Model not found" };
+  // The image itself comes from ./opengraph-image.tsx (Next adds it to og:image).
+  return {
+    title: model.repo,
+    description: `${model.repo}@${model.revision.slice(0, 7)} on Quorum: scores cross-checked by independent volunteer runners.`,
+    openGraph: { title: `${model.repo} · Quorum`, type: "article" },
+  };
 }
 
 export default async function ModelPage({
@@ -36,10 +43,16 @@ export default async function ModelPage({
   if (!model) notFound();
   const queryClient = getQueryClient();
   queryClient.setQueryData(trpc.model.get.queryKey({ id }), model);
-  await queryClient.fetchQuery(trpc.result.listEpochScores.queryOptions({ modelId: id }));
+  const [viewer] = await Promise.all([
+    getSessionUser(),
+    queryClient.fetchQuery(trpc.result.listEpochScores.queryOptions({ modelId: id })),
+    queryClient.fetchQuery(trpc.model.lineage.queryOptions({ id })),
+    queryClient.fetchQuery(trpc.model.green.queryOptions({ id })),
+    queryClient.fetchQuery(trpc.model.depth.queryOptions({ id })),
+  ]);
   return (
     <HydrateClient>
-      <ModelView modelId={id} registeredTasks={Number.isInteger(registered) ? registered : null} />
+      <ModelView modelId={id} registeredTasks={Number.isInteger(registered) ? registered : null} viewerId={viewer?.id ?? null} />
     </HydrateClient>
   );
 }

@@ -47,7 +47,7 @@ export function TaskQueue() {
             className="rounded-full border border-zinc-300 px-3 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
           >
             {section.title}{" "}
-            <span className="font-mono text-xs tabular-nums text-zinc-500">
+            <span className="font-mono text-xs tabular-nums text-zinc-500 dark:text-zinc-400">
               {lists[index]!.data.length >= LIST_LIMIT ? `${LIST_LIMIT}+` : lists[index]!.data.length}
             </span>
           </a>
@@ -87,7 +87,7 @@ function Section({
   return (
     <section aria-labelledby={headingId} className="space-y-3">
       <h2 id={headingId} className="scroll-mt-4 text-lg font-semibold">
-        {section.title} <span className="font-mono text-sm font-normal text-zinc-500">{tasks.length}</span>
+        {section.title} <span className="font-mono text-sm font-normal text-zinc-500 dark:text-zinc-400">{tasks.length}</span>
       </h2>
       {tasks.length === 0 ? (
         <p className="text-sm text-zinc-500 dark:text-zinc-400">{section.empty}</p>
@@ -106,18 +106,18 @@ function Section({
                     <Link href={`/models/${task.model.id}`} className="font-medium [overflow-wrap:anywhere] text-sky-700 hover:underline dark:text-sky-400">
                       {task.model.repo}
                     </Link>
-                    <span className="ml-1 font-mono text-xs text-zinc-500">@{shortCommit(task.model.revision)}</span>
+                    <span className="ml-1 font-mono text-xs text-zinc-500 dark:text-zinc-400">@{shortCommit(task.model.revision)}</span>
                   </td>
                   <td className="px-3 py-2 whitespace-nowrap">
                     {task.benchmark.name}
-                    <span className="block text-xs text-zinc-500">epoch {task.epoch}</span>
+                    <span className="block text-xs text-zinc-500 dark:text-zinc-400">epoch {task.epoch}</span>
                   </td>
                   <td className="px-3 py-2">
                     <TaskStatusBadge status={task.status} />
                   </td>
                   <td className="px-3 py-2 font-mono text-xs whitespace-nowrap tabular-nums">
                     {task.results} / {task.targetResults}
-                    {task.status === "DISPUTED" ? <span className="block text-zinc-500">max {task.maxResults}</span> : null}
+                    {task.status === "DISPUTED" ? <span className="block text-zinc-500 dark:text-zinc-400">max {task.maxResults}</span> : null}
                   </td>
                   <td className="px-3 py-2 text-sm">
                     <Explanation task={task} onlineRunners={onlineRunners} />
@@ -130,7 +130,7 @@ function Section({
             </tbody>
           </table>
           {tasks.length >= LIST_LIMIT ? (
-            <p className="border-t border-zinc-200 p-2 text-xs text-zinc-500 dark:border-zinc-800">
+            <p className="border-t border-zinc-200 p-2 text-xs text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
               Showing the {LIST_LIMIT} oldest.
             </p>
           ) : null}

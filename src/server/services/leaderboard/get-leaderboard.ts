@@ -19,6 +19,19 @@ export interface LeaderboardBenchmark {
   name: string;
   primaryMetric: string;
   metrics: string[];
+  /** metric -> whether a higher value is better (perplexity-like metrics are not); missing reads as true. */
+  higherIsBetter?: Record<string, boolean>;
+}
+
+/**
+ * Energy the runners measured while evaluating the model: watt-hours per item, averaged over every valid result of
+ * its accepted tasks that reported energy. `declared` when any of them came from a runner's declared GPU watts
+ * rather than power readings. null when no runner could measure it (never shown as zero).
+ */
+export interface EnergySummary {
+  whPerItem: number;
+  results: number;
+  declared: boolean;
 }
 
 export interface LeaderboardEntry {
@@ -38,6 +51,7 @@ export interface LeaderboardEntry {
   updatedAt: Date | null;
   pendingTasks: number;
   disputedTasks: number;
+  energy: EnergySummary | null;
 }
 
 export interface Leaderboard {
@@ -46,12 +60,7 @@ export interface Leaderboard {
   generatedAt: Date;
 }
 
-export interface BenchmarkMeta {
-  id: string;
-  name: string;
-  primaryMetric: string;
-  metrics: string[];
-}
+export type BenchmarkMeta = LeaderboardBenchmark;
 
 /**
  * Overall = the mean of each benchmark's primary metric. Its interval averages the benchmarks' bounds: that is the
@@ -98,7 +107,7 @@ export function rankWithTies<T>(items: T[], interval: (item: T) => { lo: number;
 
 export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMeta[] }): Promise<Leaderboard> {
   const { db, benchmarks } = options;
-  const [models, rows, taskCounts] = await Promise.all([
+  const [models, rows, taskCounts, energies] = await Promise.all([
     db.model.findMany({
       where: { status: "ACTIVE" },
       select: {
@@ -118,6 +127,7 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       where: { status: { in: ["QUEUED", "RUNNING", "VALIDATING", "DISPUTED"] } },
       _count: { _all: true },
     }),
+    energyByModel(db),
   ]);
   const rowsByModel = new Map<string, typeof rows>();
   for (const row of rows) {
@@ -166,6 +176,7 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       updatedAt,
       pendingTasks: count.pending,
       disputedTasks: count.disputed,
+      energy: energies.get(model.id) ?? null,
     };
   });
   const ranks = rankWithTies(entries, (entry) => entry.overall);
@@ -177,4 +188,18 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       a.repo.localeCompare(b.repo),
   );
   return { benchmarks, entries, generatedAt: new Date() };
+}
+
+/** Watt-hours per item per model over the valid results of accepted tasks that measured (or declared) energy. */
+export async function energyByModel(db: Db, modelId?: string): Promise<Map<string, EnergySummary>> {
+  const rows = await db.$queryRaw<{ modelId: string; whPerItem: number; results: bigint; declared: boolean }[]>`
+    SELECT t."modelId", avg(r."energyKwh" * 1000 / greatest(cardinality(t."itemIds"), 1))::float8 AS "whPerItem",
+           count(*) AS results, bool_or(r."energyDeclared") AS declared
+    FROM "Task" t JOIN "Result" r ON r."taskId" = t.id
+    WHERE t.status = 'ACCEPTED' AND r.verdict = 'VALID' AND r."energyKwh" IS NOT NULL
+      AND (${modelId ?? null}::text IS NULL OR t."modelId" = ${modelId ?? null})
+    GROUP BY t."modelId"`;
+  return new Map(
+    rows.map((row) => [row.modelId, { whPerItem: row.whPerItem, results: Number(row.results), declared: row.declared }]),
+  );
 }

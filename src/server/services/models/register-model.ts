@@ -2,6 +2,7 @@
  * Registering a pinned checkpoint. Quorum stores the reference (repo, commit), never the weights. The model's
  * tasks for the current epoch are created at once, so runners can start on it immediately.
  */
+import { depthSettingsFromEnv } from "@/server/services/tasks/depth-settings";
 import type { Db } from "@/server/db";
 import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
@@ -65,6 +66,6 @@ export async function registerModel(options: {
     await publishEvents(tx, [{ kind: "model.registered", modelId: created.id, payload: { repo: created.repo } }]);
     return created;
   }, TRANSACTION_OPTIONS);
-  const { created } = await scheduleTasks({ db, now, epochMinutes: options.epochMinutes, modelIds: [model.id] });
+  const { created } = await scheduleTasks({ db, now, epochMinutes: options.epochMinutes, modelIds: [model.id], depth: depthSettingsFromEnv() });
   return { id: model.id, tasksCreated: created };
 }

@@ -15,6 +15,8 @@ import type { Db } from "@/server/db";
 import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { publishEvents } from "@/server/services/events/publish-event";
 import { ensureEpochSeeds } from "@/server/services/tasks/epoch-seeds";
+import { planBenchmarkDepth } from "@/server/services/tasks/plan-depth";
+import type { DepthSettings } from "@/lib/scheduling/adaptive-depth";
 import { epochOf } from "@/server/services/tasks/epochs";
 
 const SCHEDULER_LOCK = 0x71756f72; // "quor"
@@ -25,6 +27,8 @@ export interface ScheduleOptions {
   epochMinutes: number;
   /** Only these models (a newly registered one); all active models when omitted. */
   modelIds?: string[];
+  /** Adaptive depth (DEPTH_TIERS); null or absent: every task gets the benchmark's itemsPerTask. */
+  depth?: DepthSettings | null;
 }
 
 export interface ScheduleResult {
@@ -47,33 +51,53 @@ export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleR
       let created = 0;
       const seed = await ensureEpochSeeds(tx, epoch);
       for (const benchmark of benchmarks) {
-        const itemIds = sampleItems(getBenchmark(benchmark.id), seed, benchmark.itemsPerTask);
-        const modelFilter = options.modelIds ? Prisma.sql`AND m.id IN (${Prisma.join(options.modelIds)})` : Prisma.empty;
-        const rows = await tx.$queryRaw<{ id: string; modelId: string }[]>`
-          INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults",
-                              "maxResults", "minAgreement", "createdAt", "updatedAt")
-          SELECT 't' || replace(gen_random_uuid()::text, '-', ''), m.id, ${benchmark.id}, ${epoch}, ${itemIds}::text[],
-                 'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.minAgreement},
-                 ${now}, ${now}
-          FROM "Model" m
-          WHERE m.status = 'ACTIVE' ${modelFilter}
-            AND NOT EXISTS (
-              SELECT 1 FROM "Task" q
-              WHERE q."modelId" = m.id AND q."benchmarkId" = ${benchmark.id} AND q.status = 'QUEUED'
-            )
-          ON CONFLICT ("modelId", "benchmarkId", epoch) DO NOTHING
-          RETURNING id, "modelId"`;
-        created += rows.length;
-        if (rows.length > 0) {
-          // One summary event per run: a busy epoch creates thousands of tasks, and clients only need to refresh.
-          await publishEvents(tx, [
-            {
-              kind: "task.created",
-              taskId: rows.length === 1 ? rows[0]!.id : null,
-              modelId: options.modelIds?.length === 1 ? options.modelIds[0] : null,
-              payload: { epoch, benchmark: benchmark.id, count: rows.length },
-            },
-          ]);
+        const definition = getBenchmark(benchmark.id);
+        // Groups of models and their item count: one group at itemsPerTask, or one per depth tier. Every group's
+        // items are a prefix of the same epoch sample, so deeper tasks extend the window all models share.
+        const groups: { items: number; modelFilter: Prisma.Sql }[] = [];
+        if (!options.depth) {
+          groups.push({
+            items: benchmark.itemsPerTask,
+            modelFilter: options.modelIds ? Prisma.sql`AND m.id IN (${Prisma.join(options.modelIds)})` : Prisma.empty,
+          });
+        } else {
+          const plan = await planBenchmarkDepth(tx, { benchmarkId: benchmark.id, epoch, settings: options.depth, modelIds: options.modelIds });
+          const byItems = new Map<number, string[]>();
+          for (const decision of plan.values()) {
+            if (decision.isSkipped) continue;
+            const items = Math.min(decision.items, definition.itemCount());
+            byItems.set(items, [...(byItems.get(items) ?? []), decision.modelId]);
+          }
+          for (const [items, ids] of byItems) groups.push({ items, modelFilter: Prisma.sql`AND m.id = ANY(${ids}::text[])` });
+        }
+        for (const { items, modelFilter } of groups) {
+          const itemIds = sampleItems(definition, seed, items);
+          const rows = await tx.$queryRaw<{ id: string; modelId: string }[]>`
+            INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults",
+                                "maxResults", "minAgreement", "createdAt", "updatedAt")
+            SELECT 't' || replace(gen_random_uuid()::text, '-', ''), m.id, ${benchmark.id}, ${epoch}, ${itemIds}::text[],
+                   'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.minAgreement},
+                   ${now}, ${now}
+            FROM "Model" m
+            WHERE m.status = 'ACTIVE' ${modelFilter}
+              AND NOT EXISTS (
+                SELECT 1 FROM "Task" q
+                WHERE q."modelId" = m.id AND q."benchmarkId" = ${benchmark.id} AND q.status = 'QUEUED'
+              )
+            ON CONFLICT ("modelId", "benchmarkId", epoch) DO NOTHING
+            RETURNING id, "modelId"`;
+          created += rows.length;
+          if (rows.length > 0) {
+            // One summary event per run: a busy epoch creates thousands of tasks, and clients only need to refresh.
+            await publishEvents(tx, [
+              {
+                kind: "task.created",
+                taskId: rows.length === 1 ? rows[0]!.id : null,
+                modelId: options.modelIds?.length === 1 ? options.modelIds[0] : null,
+                payload: { epoch, benchmark: benchmark.id, count: rows.length },
+              },
+            ]);
+          }
         }
       }
       return { epoch, created, skipped: false };

@@ -163,6 +163,7 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
           runtimeSeconds: payload.runtimeSeconds,
           energyKwh: payload.energyKwh,
           weightsReport: payload.weights as Prisma.InputJsonValue | undefined,
+          energyDeclared: payload.energyKwh !== null && payload.energySource === "declared",
           signature,
           signedAt: new Date(payload.signedAt),
           isEstablished: assignment.runner.isEstablished,

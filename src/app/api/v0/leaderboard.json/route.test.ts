@@ -1,6 +1,6 @@
 /**
  * The public leaderboard API on a real PostgreSQL: ranked pages, a clear 400 for bad parameters, ETags that stay
- * put while nothing on the board changes (a claim) and move when it does (a decision).
+ * put while nothing on the board changes, server-side sort, search and filter, (a claim) and move when it does (a decision).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/test/db";
@@ -31,6 +31,20 @@ it("serves ranked pages with stable ETags, and explains bad parameters", async (
   expect(page.models).toHaveLength(2);
   const rest = (await (await get("?offset=2&limit=2")).json()) as { models: { repo: string }[] };
   expect(new Set([...page.models, ...rest.models].map((m) => m.repo))).toEqual(new Set(["org/api-0", "org/api-1", "org/api-2"]));
+
+  // Sort, search and filter on the server; total counts the matches, boardTotal the board.
+  const byModel = (await (await get("?sort=model&order=desc&limit=2")).json()) as { models: { repo: string }[]; query: { order: string } };
+  expect(byModel.models.map((m) => m.repo)).toEqual(["org/api-2", "org/api-1"]);
+  expect(byModel.query.order).toBe("desc");
+  const searched = (await (await get("?q=API-1")).json()) as { total: number; boardTotal: number; models: { repo: string }[] };
+  expect(searched).toMatchObject({ total: 1, boardTotal: 3 });
+  expect(searched.models[0]!.repo).toBe("org/api-1");
+  expect(((await (await get("?weightType=adapter")).json()) as { total: number }).total).toBe(0);
+  const unmeasured = (await (await get("?sort=energy")).json()) as { models: { energy: unknown; scorePerKwh: unknown }[] };
+  expect(unmeasured.models[0]).toMatchObject({ energy: null, scorePerKwh: null });
+  expect(await (await get("?sort=nope")).json()).toEqual({ error: expect.stringMatching(/^sort: expected one of rank, model, overall/) });
+  expect(await (await get("?precision=fp8")).json()).toEqual({ error: "precision: expected one of float32, float16, bfloat16, int8, int4" });
+  expect((await get("?order=up")).status).toBe(400);
 
   const bad = await get("?limit=5000");
   expect(bad.status).toBe(400);

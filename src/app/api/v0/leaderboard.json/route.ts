@@ -1,36 +1,44 @@
-import { z } from "zod";
+import { parseBoardQuery, ZBoardPageSchema } from "@/lib/leaderboard/board-query";
 import { getDb } from "@/server/db";
 import { getCachedLeaderboard } from "@/server/services/leaderboard/get-cached-leaderboard";
+import { isBoardQueryError } from "@/server/services/leaderboard/query-leaderboard";
 
 export const dynamic = "force-dynamic";
 
-const ZPageSchema = z.object({
-  offset: z.coerce.number().int("expected a whole number").min(0, "expected 0 or more").default(0),
-  limit: z.coerce.number().int("expected a whole number").min(1, "expected 1 to 1000").max(1000, "expected 1 to 1000").default(100),
-});
+const CORS = { "access-control-allow-origin": "*" };
+
+function badRequest(error: string): Response {
+  return Response.json({ error }, { status: 400, headers: CORS });
+}
 
 /**
- * GET /api/v0/leaderboard.json?offset=0&limit=100 — the public leaderboard, ranked, one page at a time (fields
- * documented in docs/api.md).
+ * GET /api/v0/leaderboard.json?offset=0&limit=100&sort=rank&order=asc&q=&weightType=&precision= — the public
+ * leaderboard, ranked, sorted, searched and filtered on the server, one page at a time (docs/api.md).
  */
 export async function GET(request: Request) {
   const params = new URL(request.url).searchParams;
-  const page = ZPageSchema.safeParse({ offset: params.get("offset") ?? undefined, limit: params.get("limit") ?? undefined });
+  const page = ZBoardPageSchema.safeParse({ offset: params.get("offset") ?? undefined, limit: params.get("limit") ?? undefined });
   if (!page.success) {
     const issue = page.error.issues[0]!;
-    return Response.json(
-      { error: `${issue.path.join(".")}: ${issue.message}` },
-      { status: 400, headers: { "access-control-allow-origin": "*" } },
-    );
+    return badRequest(`${issue.path.join(".")}: ${issue.message}`);
   }
+  const query = parseBoardQuery(params);
+  if (!query.success) return badRequest(query.error);
   const cached = await getCachedLeaderboard(getDb());
-  const { body, etag } = cached.publicJson(page.data);
+  let json: { body: string; etag: string };
+  try {
+    json = cached.publicJson(page.data, query.query);
+  } catch (error) {
+    if (isBoardQueryError(error)) return badRequest(error.message);
+    throw error;
+  }
   const headers = {
     "content-type": "application/json; charset=utf-8",
     "cache-control": "public, max-age=5, stale-while-revalidate=30",
-    etag,
-    "access-control-allow-origin": "*",
+    etag: json.etag,
+    vary: "accept-encoding",
+    ...CORS,
   };
-  if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
-  return new Response(body, { status: 200, headers });
+  if (request.headers.get("if-none-match") === json.etag) return new Response(null, { status: 304, headers });
+  return new Response(json.body, { status: 200, headers });
 }

@@ -48,7 +48,7 @@ export function ItemOutputs({ task }: { task: ModelTask }) {
         </fieldset>
       ) : null}
       {query.isPending ? (
-        <p className="text-sm text-zinc-500" role="status">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400" role="status">
           Loading outputs…
         </p>
       ) : query.isError ? (

@@ -14,15 +14,37 @@ import {
   WEIGHT_TYPE_LABELS,
 } from "@/app/_lib/format";
 import { EpochChart } from "@/app/models/[id]/_components/epoch-chart";
+import { ModelGreen } from "@/app/models/[id]/_components/model-green";
+import { ModelLineage } from "@/app/models/[id]/_components/model-lineage";
+import { WithdrawForm } from "@/app/models/[id]/_components/withdraw-form";
+import Link from "next/link";
 import { TaskCard } from "@/app/models/[id]/_components/task-card";
 import { useTRPC } from "@/trpc/react";
 import { ColumnHeaders } from "@/app/_components/column-headers";
 
 const FIRST_TASKS = 20;
 
-export function ModelView({ modelId, registeredTasks }: { modelId: string; registeredTasks: number | null }) {
+const STATUS_TEXT = {
+  PAUSED: { badge: "Paused", note: "Paused by the moderators: it gets no new tasks and is off the board for now." },
+  REJECTED: { badge: "Rejected", note: "Rejected by the moderators." },
+  WITHDRAWN: { badge: "Withdrawn", note: "Withdrawn: it has left the board and gets no new tasks; its history stays readable." },
+} as const;
+
+export function ModelView({
+  modelId,
+  registeredTasks,
+  viewerId,
+}: {
+  modelId: string;
+  registeredTasks: number | null;
+  /** The signed-in user's id, to offer the author a withdrawal. */
+  viewerId: string | null;
+}) {
   const trpc = useTRPC();
   const { data: model } = useSuspenseQuery(trpc.model.get.queryOptions({ id: modelId }));
+  const { data: lineage } = useSuspenseQuery(trpc.model.lineage.queryOptions({ id: modelId }));
+  const { data: depth } = useSuspenseQuery(trpc.model.depth.queryOptions({ id: modelId }));
+  const canWithdraw = viewerId !== null && viewerId === model.submitterId && model.status !== "WITHDRAWN";
   const { data: series } = useSuspenseQuery(trpc.result.listEpochScores.queryOptions({ modelId }));
   const [isShowingAllTasks, setIsShowingAllTasks] = useState(false);
 
@@ -50,14 +72,17 @@ export function ModelView({ modelId, registeredTasks }: { modelId: string; regis
           <div className="flex flex-wrap gap-2">
             {model.status !== "ACTIVE" ? (
               <Badge tone="danger" title={model.statusReason ?? undefined}>
-                {model.status === "PAUSED" ? "Paused" : "Rejected"}
+                {STATUS_TEXT[model.status].badge}
               </Badge>
             ) : null}
             {disputed > 0 ? <Badge tone="danger">{disputed} disputed</Badge> : null}
             {pending > 0 ? <Badge tone="warning">{pending} pending</Badge> : null}
           </div>
         </div>
-        <LiveStatus />
+        <div className="flex flex-col items-end gap-2">
+          <LiveStatus />
+          {canWithdraw ? <WithdrawForm modelId={modelId} /> : null}
+        </div>
       </div>
 
       {registeredTasks !== null ? (
@@ -70,16 +95,22 @@ export function ModelView({ modelId, registeredTasks }: { modelId: string; regis
         </p>
       ) : null}
 
-      {model.status !== "ACTIVE" && model.statusReason ? (
+      {model.status !== "ACTIVE" ? (
         <p role="note" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {model.statusReason}
+          {STATUS_TEXT[model.status].note}
+          {model.statusReason ? <> Reason: {model.statusReason}</> : null}
         </p>
       ) : null}
 
       <dl className="grid grid-cols-1 gap-x-8 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-5">
         <Fact term="Weight type">{WEIGHT_TYPE_LABELS[model.weightType]}</Fact>
         <Fact term="Base model">
-          {baseRef ? (
+          {lineage?.base ? (
+            <Link href={`/models/${lineage.base.id}`} className="[overflow-wrap:anywhere] text-sky-700 hover:underline dark:text-sky-400">
+              {lineage.base.repo}
+              <wbr />@{lineage.base.revision.slice(0, 7)}
+            </Link>
+          ) : baseRef ? (
             <a href={hubUrl(baseRef.repo, baseRef.revision)} className="[overflow-wrap:anywhere] text-sky-700 hover:underline dark:text-sky-400">
               {baseRef.repo}
               <wbr />@{baseRef.revision.slice(0, 7)}
@@ -142,6 +173,30 @@ export function ModelView({ modelId, registeredTasks }: { modelId: string; regis
           </div>
         )}
       </section>
+
+      {depth.length > 0 ? (
+        <section aria-labelledby="depth-heading" className="space-y-2">
+          <h2 id="depth-heading" className="text-lg font-semibold">
+            Depth
+          </h2>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            Items per task this epoch: deeper where the rank is not yet sure, the minimum once it is settled. Deeper tasks
+            extend the item window every model of the epoch shares.
+          </p>
+          <ul aria-label="Depth per benchmark" className="space-y-1 text-sm">
+            {depth.map((plan) => (
+              <li key={plan.benchmarkId}>
+                <span className="font-medium">{benchmarkNames.get(plan.benchmarkId) ?? plan.benchmarkId}</span>:{" "}
+                {plan.isSkipped ? "no task this epoch" : `${plan.items} items`} (epoch {plan.epoch}) — {plan.reason}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      <ModelGreen modelId={modelId} />
+
+      <ModelLineage modelId={modelId} />
 
       <section aria-labelledby="chart-heading" className="space-y-3">
         <h2 id="chart-heading" className="text-lg font-semibold">

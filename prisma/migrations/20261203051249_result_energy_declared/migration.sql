@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Result" ADD COLUMN     "energyDeclared" BOOLEAN NOT NULL DEFAULT false;
