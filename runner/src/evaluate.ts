@@ -10,7 +10,7 @@ import path from "node:path";
 import { buildRequests } from "@/lib/benchmarks/build-requests";
 import { outputsFromResponses } from "@/lib/benchmarks/engine-responses";
 import { getBenchmark } from "@/lib/benchmarks/registry";
-import { scoreOutputs, type ItemRecord } from "@/lib/benchmarks/score-outputs";
+import { scoreOutputsAsync, type ItemRecord } from "@/lib/benchmarks/score-outputs";
 import {
   ZSubmissionPayloadSchema,
   type TClaim,
@@ -168,7 +168,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
 
     t = performance.now();
     const outputs = outputsFromResponses(definition, itemIds, requests, run.responses);
-    const scored = scoreOutputs(definition, itemIds, outputs);
+    const scored = await scoreOutputsAsync(definition, itemIds, outputs);
     const scoreMs = since(t);
 
     t = performance.now();

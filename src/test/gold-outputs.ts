@@ -15,6 +15,7 @@ export function goldOutputs(
     const gold = definition.goldAnswer(item);
     const isCorrect = correct(item, index);
     if (gold.kind === "generate_until") {
+      if (gold.completion) return { item, output: isCorrect ? gold.completion.correct : gold.completion.wrong };
       return { item, output: ` The answer is computed step by step.\n#### ${isCorrect ? gold.answer : "-12345"}` };
     }
     const mc1Count = definition.buildItemRequests(item).filter((request) => request.id.startsWith(`${item}/mc1/`)).length;

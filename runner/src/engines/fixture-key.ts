@@ -83,6 +83,13 @@ export function buildFixtureKey(def: BenchmarkDefinition, itemIds: string[], req
     const gold = goldAnswer(def, request.item);
     if (request.kind === "generate_until") {
       if (gold.kind !== "generate_until") throw new Error(`${def.key}: a generation request with a ${gold.kind} gold answer`);
+      if (gold.completion) {
+        answers[request.id] = {
+          correct: completionBody(modelName, gold.completion.correct, null, 100),
+          wrong: completionBody(modelName, gold.completion.wrong, null, 100),
+        };
+        continue;
+      }
       answers[request.id] = {
         correct: completionBody(modelName, ` Let me think step by step. The answer is ${gold.answer}.\n#### ${gold.answer}`, null, 100),
         wrong: completionBody(modelName, ` I am not sure.\n#### ${wrongNumber(gold.answer)}`, null, 100),

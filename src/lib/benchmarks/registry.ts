@@ -5,9 +5,10 @@
 import type { BenchmarkDefinition } from "./benchmark-definition";
 import { UnknownBenchmarkError } from "./errors";
 import { gsm8k } from "./gsm8k";
+import { humaneval } from "./humaneval";
 import { truthfulqaMc } from "./truthfulqa";
 
-const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc];
+const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval];
 const BY_KEY = new Map(DEFINITIONS.map((definition) => [definition.key, definition]));
 
 export function listBenchmarks(): BenchmarkDefinition[] {

@@ -7,12 +7,13 @@ import type { TItemOutput } from "@/lib/protocol/runner-api";
 import { aggregate } from "./aggregate";
 import { BenchmarkInputError, DatasetIntegrityError, UnknownBenchmarkError } from "./errors";
 import { resolveBenchmark } from "./registry";
-import { scoreOutputs } from "./score-outputs";
+import { scoreOutputsAsync } from "./score-outputs";
 
 export const USAGE =
   "usage: pnpm score <benchmark> <file.jsonl>\n" +
   '  gsm8k lines:         {"item": "test/0", "output": "<raw generated text>"}\n' +
-  '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)';
+  '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)\n' +
+  '  humaneval lines:     {"item": "test/0", "output": "<raw generated code>"}  (run in the code executor)';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -24,7 +25,7 @@ export interface ScoreReport {
   benchmark: string;
   n: number;
   metrics: Record<string, { mean: number; ci95: [number, number] }>;
-  items: { item: string; extracted: Record<string, string>; scores: Record<string, number> }[];
+  items: { item: string; extracted: Record<string, string>; scores: Record<string, number>; detail?: Record<string, string> }[];
 }
 
 class CliInputError extends Error {}
@@ -48,12 +49,12 @@ function readOutputs(text: string): { outputs: unknown[]; lines: number[] } {
   return { outputs, lines };
 }
 
-export function buildScoreReport(benchmark: string, text: string): ScoreReport {
+export async function buildScoreReport(benchmark: string, text: string): Promise<ScoreReport> {
   const def = resolveBenchmark(benchmark);
   const { outputs, lines } = readOutputs(text);
   let scored;
   try {
-    scored = scoreOutputs(def, null, outputs as TItemOutput[]);
+    scored = await scoreOutputsAsync(def, null, outputs as TItemOutput[]);
   } catch (error) {
     if (error instanceof BenchmarkInputError && error.index !== undefined) {
       throw new CliInputError(`line ${lines[error.index]}: ${error.message}`);
@@ -72,12 +73,12 @@ export function buildScoreReport(benchmark: string, text: string): ScoreReport {
     benchmark: def.key,
     n: scored.records.length,
     metrics,
-    items: scored.records.map(({ item, extracted, scores }) => ({ item, extracted, scores })),
+    items: scored.records.map(({ item, extracted, scores, detail }) => ({ item, extracted, scores, ...(detail ? { detail } : {}) })),
   };
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage). */
-export function runScoreCli(args: readonly string[], io: CliIo): number {
+export async function runScoreCli(args: readonly string[], io: CliIo): Promise<number> {
   if (args.length !== 2 || args.includes("--help") || args.includes("-h")) {
     io.stderr(`${USAGE}\n`);
     return 2;
@@ -91,7 +92,7 @@ export function runScoreCli(args: readonly string[], io: CliIo): number {
       const reason = error instanceof Error ? error.message : String(error);
       throw new CliInputError(`cannot read ${file}: ${reason}`);
     }
-    io.stdout(`${JSON.stringify(buildScoreReport(benchmark, text))}\n`);
+    io.stdout(`${JSON.stringify(await buildScoreReport(benchmark, text))}\n`);
     return 0;
   } catch (error) {
     if (error instanceof CliInputError || error instanceof UnknownBenchmarkError || error instanceof BenchmarkInputError) {

@@ -27,6 +27,7 @@ describe("benchmark.list", () => {
     expect(definitions.map((definition) => [definition.key, definition.isStored])).toEqual([
       ["gsm8k@3", true],
       ["truthfulqa_mc@2", true],
+      ["humaneval@1", true],
     ]);
   });
 });
@@ -88,7 +89,7 @@ describe("benchmark.create", () => {
     await expect(admin.benchmark.create({ key: "mmlu@1", ...settings })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       cause: { options: { field: "key" } },
-      message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2\)/),
+      message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2, humaneval@1\)/),
     });
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * The full loop for the benchmark families added after gsm8k and truthfulqa: three runners of three users submit
+ * (through the real tRPC procedures, on a real PostgreSQL), the server re-scores (running code for humaneval),
+ * consensus accepts, and the board shows the score. Each family is switched on alone (new families start inactive).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/test/db";
+import { createRunner, createUser, fakeOutputs, signedSubmission, TestClock, userCaller, type TestRunner } from "@/test/fixtures";
+
+const COMMIT = (n: number) => n.toString(16).padStart(40, "b");
+let database: TestDatabase;
+let clock: TestClock;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  clock = new TestClock();
+});
+afterAll(async () => database.drop());
+
+async function onlyActive(benchmarkKey: string) {
+  await database.db.benchmark.updateMany({ data: { isActive: false } });
+  await database.db.benchmark.update({ where: { id: benchmarkKey }, data: { isActive: true } });
+}
+
+async function loop(benchmarkKey: string, repo: string, correct: (i: number) => boolean) {
+  await onlyActive(benchmarkKey);
+  const submitter = await createUser(database.db, undefined, "ADMIN");
+  const model = await (await userCaller(database.db, submitter, clock)).model.register({
+    repo,
+    revision: COMMIT(repo.length),
+    weightType: "ORIGINAL",
+    precision: "BFLOAT16",
+  });
+  const tasks = await database.db.task.findMany({ where: { modelId: model.id } });
+  expect(tasks.map((task) => task.benchmarkId)).toEqual([benchmarkKey]);
+  const runners: TestRunner[] = [];
+  for (let i = 0; i < 3; i++) runners.push(await createRunner(database.db, await createUser(database.db), clock));
+  const statuses: string[] = [];
+  for (const runner of runners) {
+    const { claim } = await runner.caller.task.claim({ runnerId: runner.runnerId, engine: "vllm" });
+    expect(claim?.task.benchmark.key).toBe(benchmarkKey);
+    const outputs = fakeOutputs(benchmarkKey, claim!.task.itemIds, (_item, i) => correct(i));
+    const outcome = await runner.caller.task.submit(signedSubmission(runner, claim!, outputs, { signedAt: clock.now() }));
+    statuses.push(outcome.taskStatus);
+  }
+  expect(statuses).toEqual(["VALIDATING", "VALIDATING", "ACCEPTED"]);
+  const board = await (await userCaller(database.db, null, clock)).leaderboard.get();
+  return { model, entry: board.entries.find((entry) => entry.modelId === model.id)! };
+}
+
+describe("new benchmark families, end to end", () => {
+  it(
+    "humaneval@1: the server runs each submission's programs; 4 of 5 pass, accepted, on the board with n and an interval",
+    async () => {
+      const { entry } = await loop("humaneval@1", "org/coder", (i) => i !== 2);
+      const score = entry.scores["humaneval@1"]!["pass@1"]!;
+      expect(score.mean).toBeCloseTo(0.8);
+      expect(score.n).toBe(5);
+      expect(score.lo).toBeLessThan(0.8);
+      const task = await database.db.task.findFirstOrThrow({ where: { benchmarkId: "humaneval@1", status: "ACCEPTED" } });
+      const result = await database.db.result.findUniqueOrThrow({ where: { id: task.acceptedResultId! } });
+      const records = result.records as { item: string; extracted: Record<string, string>; detail?: { reason: string } }[];
+      expect(records[2]).toMatchObject({ extracted: { "pass@1": "fail" }, detail: { reason: "a test assertion failed" } });
+      expect(records[0]).toMatchObject({ extracted: { "pass@1": "pass" }, detail: { reason: "" } });
+    },
+    120_000,
+  );
+});
