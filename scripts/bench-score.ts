@@ -8,7 +8,7 @@
  */
 import type { TItemOutput } from "../src/lib/protocol/runner-api";
 import type { BenchmarkDefinition } from "../src/lib/benchmarks/benchmark-definition";
-import { goldAnswer } from "../src/lib/benchmarks/gold-answer";
+import { goldAnswer, goldOutputFromResponses } from "../src/lib/benchmarks/gold-answer";
 import { listBenchmarks } from "../src/lib/benchmarks/registry";
 import { scoreOutputs, scoreOutputsAsync } from "../src/lib/benchmarks/score-outputs";
 import { CodeExecutor } from "../src/lib/benchmarks/code-executor/executor";
@@ -20,6 +20,7 @@ function syntheticOutputs(def: BenchmarkDefinition): TItemOutput[] {
   return Array.from({ length: ITEMS }, (_, i): TItemOutput => {
     const item = ids[(i * 7919) % ids.length]!;
     const gold = goldAnswer(def, item);
+    if (gold.kind === "responses") return goldOutputFromResponses(def, item, i % 3 === 0)!;
     if (gold.kind === "generate_until") {
       const answer = i % 3 === 0 ? gold.answer : String(i);
       return { item, output: ` Working it out step by step, 12 + ${i} = ${12 + i}.\n#### ${answer}\n\nQuestion: more` };

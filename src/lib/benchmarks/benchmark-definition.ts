@@ -37,6 +37,15 @@ export type GoldAnswer =
       completion?: { correct: string; wrong: string };
     }
   | {
+      /**
+       * For families after gsm8k/truthfulqa: the engine responses a right and a wrong model would give, one per
+       * request of buildItemRequests(item), in that order (goldOutput in gold-answer.ts turns them into outputs).
+       */
+      kind: "responses";
+      correct: EngineResponse[];
+      wrong: EngineResponse[];
+    }
+  | {
       kind: "loglikelihood";
       /** Index of the correct mc1 choice (0 for TruthfulQA: the true answer is listed first). */
       mc1Correct: number;

@@ -4,11 +4,12 @@
  */
 import type { BenchmarkDefinition } from "./benchmark-definition";
 import { UnknownBenchmarkError } from "./errors";
+import { claimVerdictGen, claimVerdictLl } from "./claim-verdicts";
 import { gsm8k } from "./gsm8k";
 import { humaneval } from "./humaneval";
 import { truthfulqaMc } from "./truthfulqa";
 
-const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval];
+const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen];
 const BY_KEY = new Map(DEFINITIONS.map((definition) => [definition.key, definition]));
 
 export function listBenchmarks(): BenchmarkDefinition[] {

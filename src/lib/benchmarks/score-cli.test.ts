@@ -81,6 +81,37 @@ describe("pnpm score", () => {
     expect(stderr).toMatch(/^score: line 2: item mc\/1: loglikelihoods.mc1 has 1 values, but the item has \d+ mc1 choices/);
   });
 
+  it("humaneval: runs each program in the sandbox and says why a failing one failed", async () => {
+    const { code, stdout, stderr } = await run(["humaneval", "code.jsonl"], {
+      "code.jsonl": lines(
+        { item: "test/2", output: "    return number % 1.0\n" },
+        { item: "test/2", output: "    return None\n" },
+        { item: "test/2", output: "    import os\n    return 0.5\n" },
+      ),
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as ScoreReport;
+    expect(report.items.map((item) => [item.scores["pass@1"], item.detail?.reason])).toEqual([
+      [1, ""],
+      [0, "a test assertion failed"],
+      [0, "blocked import os (line 12)"],
+    ]);
+  }, 120_000);
+
+  it("claim verdicts: both variants, accuracy over records and group consistency", async () => {
+    const ll = await run(["claim_verdict_ll", "v.jsonl"], {
+      "v.jsonl": lines({ item: "group/0", loglikelihoods: { r0: [-1, -2], r1: [-2, -1], r2: [-2, -1], r3: [-2, -1] } }),
+    });
+    expect(ll.code).toBe(0);
+    expect((JSON.parse(ll.stdout) as ScoreReport).metrics.accuracy!.mean).toBe(0.75);
+    const gen = await run(["claim_verdict_gen", "g.jsonl"], {
+      "g.jsonl": lines({ item: "group/0", output: JSON.stringify(["SUPPORTS\nok", "REFUTES\nno", "REFUTES\nno", "SUPPORTS\nyes"]) }),
+    });
+    expect(gen.code).toBe(0);
+    expect((JSON.parse(gen.stdout) as ScoreReport).metrics.group_consistency!.mean).toBe(1);
+  });
+
   it("exits 2 with usage, an unknown benchmark or a missing file", async () => {
     expect((await run([])).code).toBe(2);
     expect((await run([])).stderr).toMatch(/^usage: pnpm score <benchmark> <file.jsonl>/);

@@ -13,7 +13,9 @@ export const USAGE =
   "usage: pnpm score <benchmark> <file.jsonl>\n" +
   '  gsm8k lines:         {"item": "test/0", "output": "<raw generated text>"}\n' +
   '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)\n' +
-  '  humaneval lines:     {"item": "test/0", "output": "<raw generated code>"}  (run in the code executor)';
+  '  humaneval lines:     {"item": "test/0", "output": "<raw generated code>"}  (run in the code executor)\n' +
+  '  claim_verdict_ll:    {"item": "group/0", "loglikelihoods": {"r0": [S, R], "r1": [S, R], "r2": [S, R], "r3": [S, R]}}\n' +
+  '  claim_verdict_gen:   {"item": "group/0", "output": "<JSON array of the 4 raw generations>"}';
 
 export interface CliIo {
   stdout: (text: string) => void;

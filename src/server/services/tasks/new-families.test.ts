@@ -4,6 +4,7 @@
  * consensus accepts, and the board shows the score. Each family is switched on alone (new families start inactive).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getResultOrThrow } from "@/server/services/results/get-result";
 import { createTestDatabase, type TestDatabase } from "@/test/db";
 import { createRunner, createUser, fakeOutputs, signedSubmission, TestClock, userCaller, type TestRunner } from "@/test/fixtures";
 
@@ -64,5 +65,25 @@ describe("new benchmark families, end to end", () => {
       expect(records[0]).toMatchObject({ extracted: { "pass@1": "pass" }, detail: { reason: "" } });
     },
     120_000,
+  );
+
+  it.each(["claim_verdict_ll@1", "claim_verdict_gen@1"])(
+    "%s: groups of four, accuracy over records and group consistency reach the board",
+    async (key) => {
+      const { entry } = await loop(key, `org/judge-${key.length}`, (i) => i !== 0);
+      expect(entry.scores[key]!.accuracy).toMatchObject({ mean: 0.8, n: 5 });
+      expect(entry.scores[key]!.group_consistency).toMatchObject({ mean: 0.8, n: 5 });
+      const task = await database.db.task.findFirstOrThrow({ where: { benchmarkId: key, status: "ACCEPTED" } });
+      const result = await getResultOrThrow({ db: database.db, resultId: task.acceptedResultId! });
+      expect(result.items[1]!.question).toMatch(/^r0\. Claim: .*\n {4}Evidence: /);
+      if (key === "claim_verdict_gen@1") {
+        // The model page shows each record's justification and whether it quotes the evidence.
+        expect(result.items[1]!.detail).toMatchObject({ "r0.cites_evidence": "yes" });
+        expect(result.items[1]!.detail!["r0.justification"]).toMatch(/^The evidence says: "/);
+      } else {
+        expect(result.items[1]!.loglikelihoods).toMatchObject({ r0: [expect.any(Number), expect.any(Number)] });
+      }
+    },
+    60_000,
   );
 });
