@@ -54,13 +54,16 @@ export function LeaderboardView({ initial, isPartial, total }: { initial: Board;
 
   const columns = useMemo<Column[]>(() => {
     const metricColumns = board.benchmarks.flatMap((benchmark) =>
-      benchmark.metrics.map<Column>((metric) => ({
-        key: `${benchmark.id}:${metric}`,
-        label: benchmarkShortName(benchmark.name),
-        sublabel: metricLabel(metric),
-        value: (entry) => entry.scores[benchmark.id]?.[metric]?.mean ?? null,
-        defaultDirection: "desc",
-      })),
+      benchmark.metrics.map<Column>((metric) => {
+        const lower = benchmark.lowerIsBetter?.includes(metric) ?? false;
+        return {
+          key: `${benchmark.id}:${metric}`,
+          label: benchmarkShortName(benchmark.name),
+          sublabel: lower ? `${metricLabel(metric)} ↓ lower is better` : metricLabel(metric),
+          value: (entry) => entry.scores[benchmark.id]?.[metric]?.mean ?? null,
+          defaultDirection: lower ? "asc" : "desc",
+        };
+      }),
     );
     return [
       { key: "rank", label: "Rank", value: (entry) => entry.rank, defaultDirection: "asc" },
@@ -350,7 +353,10 @@ function Row({ entry, board, isTied }: { entry: Entry; board: Board; isTied: boo
       {board.benchmarks.flatMap((benchmark) =>
         benchmark.metrics.map((metric) => (
           <td key={`${benchmark.id}:${metric}`} className="px-3 py-3">
-            <ScoreInterval summary={entry.scores[benchmark.id]?.[metric]} />
+            <ScoreInterval
+              summary={entry.scores[benchmark.id]?.[metric]}
+              unit={benchmark.lowerIsBetter?.includes(metric) ? "number" : "percent"}
+            />
           </td>
         )),
       )}

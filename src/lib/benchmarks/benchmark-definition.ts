@@ -17,6 +17,12 @@ export interface MetricDefinition {
   higherIsBetter: boolean;
   /** binary: every item scores 0 or 1 (Wilson interval); continuous: a value in [0, 1] (t interval). */
   kind: MetricKind;
+  /**
+   * A corpus-level ratio (perplexities, bits per byte): the metric is transform(Σ numerator / Σ denominator) over the
+   * items' scores of those names, not a mean of per-item values; interval from the ratio estimator's standard
+   * error (aggregate.ts aggregateRatio). Values are not bounded to [0, 1].
+   */
+  ratio?: { numerator: string; denominator: string; transform: "exp" | "bits" };
 }
 
 export interface DatasetFile extends PinnedFile {

@@ -7,9 +7,10 @@ import { UnknownBenchmarkError } from "./errors";
 import { claimVerdictGen, claimVerdictLl } from "./claim-verdicts";
 import { gsm8k } from "./gsm8k";
 import { humaneval } from "./humaneval";
+import { heldoutPerplexity } from "./perplexity";
 import { truthfulqaMc } from "./truthfulqa";
 
-const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen];
+const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen, heldoutPerplexity];
 const BY_KEY = new Map(DEFINITIONS.map((definition) => [definition.key, definition]));
 
 export function listBenchmarks(): BenchmarkDefinition[] {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { TItemOutput } from "@/lib/protocol/runner-api";
-import { aggregate } from "./aggregate";
+import { aggregate, aggregateRatio } from "./aggregate";
 import { BenchmarkInputError, DatasetIntegrityError, UnknownBenchmarkError } from "./errors";
 import { resolveBenchmark } from "./registry";
 import { scoreOutputsAsync } from "./score-outputs";
@@ -15,7 +15,8 @@ export const USAGE =
   '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)\n' +
   '  humaneval lines:     {"item": "test/0", "output": "<raw generated code>"}  (run in the code executor)\n' +
   '  claim_verdict_ll:    {"item": "group/0", "loglikelihoods": {"r0": [S, R], "r1": [S, R], "r2": [S, R], "r3": [S, R]}}\n' +
-  '  claim_verdict_gen:   {"item": "group/0", "output": "<JSON array of the 4 raw generations>"}';
+  '  claim_verdict_gen:   {"item": "group/0", "output": "<JSON array of the 4 raw generations>"}\n' +
+  '  heldout_ppl:         {"item": "doc/0", "loglikelihoods": {"windows": [<log-likelihood of each window>]}}';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -65,10 +66,15 @@ export async function buildScoreReport(benchmark: string, text: string): Promise
   }
   const metrics: ScoreReport["metrics"] = {};
   for (const metric of def.metrics) {
-    const summary = aggregate(
-      scored.records.map((record) => record.scores[metric.name]!),
-      metric.kind,
-    );
+    const summary = metric.ratio
+      ? aggregateRatio(
+          scored.records.map((record) => ({ num: record.scores[metric.ratio!.numerator]!, den: record.scores[metric.ratio!.denominator]! })),
+          metric.ratio.transform,
+        )
+      : aggregate(
+          scored.records.map((record) => record.scores[metric.name]!),
+          metric.kind,
+        );
     metrics[metric.name] = { mean: summary.mean, ci95: [summary.lo, summary.hi] };
   }
   return {

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { ZItemOutputSchema, type TItemOutput } from "@/lib/protocol/runner-api";
+import { ratioTransform } from "./aggregate";
 import type { BenchmarkDefinition, ItemScore } from "./benchmark-definition";
 import { executePrograms, type ExecutionVerdict, type ExecutorOptions } from "./code-executor/executor";
 import { checkItemIds } from "./build-requests";
@@ -215,6 +216,16 @@ function scoreParsed(def: BenchmarkDefinition, parsed: readonly Parsed[], verdic
 export function meanScores(def: BenchmarkDefinition, records: readonly { scores: Record<string, number> }[]): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const metric of def.metrics) {
+    if (metric.ratio) {
+      let num = 0;
+      let den = 0;
+      for (const record of records) {
+        num += record.scores[metric.ratio.numerator] ?? Number.NaN;
+        den += record.scores[metric.ratio.denominator] ?? Number.NaN;
+      }
+      metrics[metric.name] = ratioTransform(num / den, metric.ratio.transform);
+      continue;
+    }
     let total = 0;
     for (const record of records) total += record.scores[metric.name] ?? Number.NaN;
     metrics[metric.name] = total / records.length;

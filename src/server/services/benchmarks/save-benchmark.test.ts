@@ -30,6 +30,7 @@ describe("benchmark.list", () => {
       ["humaneval@1", true],
       ["claim_verdict_ll@1", true],
       ["claim_verdict_gen@1", true],
+      ["heldout_ppl@1", true],
     ]);
   });
 });
@@ -91,7 +92,7 @@ describe("benchmark.create", () => {
     await expect(admin.benchmark.create({ key: "mmlu@1", ...settings })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       cause: { options: { field: "key" } },
-      message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2, humaneval@1, claim_verdict_ll@1, claim_verdict_gen@1\)/),
+      message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2, humaneval@1, claim_verdict_ll@1, claim_verdict_gen@1, heldout_ppl@1\)/),
     });
   });
 });

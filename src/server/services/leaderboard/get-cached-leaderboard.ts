@@ -61,6 +61,7 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
       name: b.name,
       primaryMetric: b.primaryMetric,
       metrics: b.metrics.map((m) => m.name),
+      lowerIsBetter: b.metrics.filter((m) => !m.higherIsBetter).map((m) => m.name),
     })),
   });
   const pages = new Map<string, { body: string; etag: string }>();
@@ -89,7 +90,13 @@ export function toPublicLeaderboard(board: Leaderboard, version: string, page: {
     total: board.entries.length,
     offset: page.offset,
     limit: page.limit,
-    benchmarks: board.benchmarks.map((b) => ({ id: b.id, name: b.name, primaryMetric: b.primaryMetric, metrics: b.metrics })),
+    benchmarks: board.benchmarks.map((b) => ({
+      id: b.id,
+      name: b.name,
+      primaryMetric: b.primaryMetric,
+      metrics: b.metrics,
+      lowerIsBetter: b.lowerIsBetter ?? [],
+    })),
     models: board.entries.slice(page.offset, page.offset + page.limit).map((entry) => ({
       id: entry.modelId,
       repo: entry.repo,

@@ -19,6 +19,8 @@ export interface LeaderboardBenchmark {
   name: string;
   primaryMetric: string;
   metrics: string[];
+  /** Metrics where a lower value is better (perplexity, bits per byte): ranks, arrows and the overall score flip. */
+  lowerIsBetter?: string[];
 }
 
 export interface LeaderboardEntry {
@@ -51,10 +53,28 @@ export interface BenchmarkMeta {
   name: string;
   primaryMetric: string;
   metrics: string[];
+  lowerIsBetter?: string[];
 }
 
 /**
- * Overall = the mean of each benchmark's primary metric. Its interval averages the benchmarks' bounds: that is the
+ * A primary score as it enters the overall score, where higher is better and values lie in [0, 1]. A lower-is-better
+ * primary (bits per byte) enters as 2^(−value), the geometric-mean probability the model gives each byte; its
+ * bounds swap (the upper bound of bits per byte gives the lower bound of the probability).
+ */
+export function overallContribution(summary: MetricSummary, lowerIsBetter: boolean): MetricSummary {
+  if (!lowerIsBetter) return summary;
+  const mean = 2 ** -summary.mean;
+  return {
+    mean,
+    n: summary.n,
+    stderr: summary.stderr === null ? null : mean * Math.LN2 * summary.stderr,
+    lo: 2 ** -summary.hi,
+    hi: 2 ** -summary.lo,
+  };
+}
+
+/**
+ * Overall = the mean of each benchmark's primary metric (lower-is-better ones through overallContribution). Its interval averages the benchmarks' bounds: that is the
  * interval of the mean if the benchmarks' errors were perfectly correlated, so it is conservative (never narrower
  * than the truth), and it keeps Wilson's asymmetric bounds meaningful near 0 and 1.
  * Models without a score on every benchmark get no overall score (and no rank).
@@ -146,7 +166,7 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       scores[row.benchmarkId] = metrics;
       acceptedTasks[row.benchmarkId] = row.acceptedTasks;
       const primary = metrics[benchmark.primaryMetric];
-      if (primary) primaries.push(primary);
+      if (primary) primaries.push(overallContribution(primary, benchmark.lowerIsBetter?.includes(benchmark.primaryMetric) ?? false));
       if (!updatedAt || row.updatedAt > updatedAt) updatedAt = row.updatedAt;
     }
     const count = counts.get(model.id) ?? { pending: 0, disputed: 0 };

@@ -86,4 +86,22 @@ describe("new benchmark families, end to end", () => {
     },
     60_000,
   );
+
+  it(
+    "heldout_ppl@1: lower is better on the board; per-window log-likelihoods agree; the overall score uses 2^-bits",
+    async () => {
+      const { entry } = await loop("heldout_ppl@1", "org/compressor", () => true);
+      const bits = entry.scores["heldout_ppl@1"]!.bits_per_byte!;
+      expect(bits.mean).toBeCloseTo(0.5 / Math.LN2, 6);
+      expect(bits.n).toBe(5);
+      expect(entry.overall!.mean).toBeCloseTo(2 ** -(0.5 / Math.LN2), 6);
+      const board = await (await userCaller(database.db, null, clock)).leaderboard.get();
+      expect(board.benchmarks.find((benchmark) => benchmark.id === "heldout_ppl@1")?.lowerIsBetter).toEqual([
+        "bits_per_byte",
+        "byte_perplexity",
+        "word_perplexity",
+      ]);
+    },
+    60_000,
+  );
 });
