@@ -4,7 +4,8 @@
  * first_run_ms the first of them (cold JIT); dataset loading (load_ms) happens once per process and is not included.
  * Benchmarks that execute code (humaneval) are measured differently: every problem's canonical solution and a
  * `return None` body run through the code executor (sandbox start included once, start_ms), giving items/s and
- * ms per item of the executor itself.
+ * ms per item of the executor itself. Long-context tiers generate megabytes of text per item: one task's 5 items are
+ * generated and scored per tier.
  */
 import type { TItemOutput } from "../src/lib/protocol/runner-api";
 import type { BenchmarkDefinition } from "../src/lib/benchmarks/benchmark-definition";
@@ -63,7 +64,24 @@ async function benchExecuted(def: BenchmarkDefinition): Promise<void> {
   );
 }
 
+/** Long-context tiers: one task (5 items), item generation included (it dominates: megabytes of text per item). */
+function benchLongContext(def: BenchmarkDefinition): void {
+  const items = def.allItemIds().filter((_, i) => i % 160 === 0);
+  const t = performance.now();
+  const outputs = items.map((item) => goldOutputFromResponses(def, item, true)!);
+  const { metrics } = scoreOutputs(def, null, outputs);
+  const ms = performance.now() - t;
+  console.log(
+    `benchmark=${def.key} items=${items.length} generate_and_score_ms=${ms.toFixed(0)} items_per_s=${(items.length / (ms / 1000)).toFixed(2)} ` +
+      `prompt_chars=${def.promptOf(items[0]!).length} accuracy=${metrics[def.primaryMetric]}`,
+  );
+}
+
 for (const def of listBenchmarks()) {
+  if (def.contextTokens) {
+    benchLongContext(def);
+    continue;
+  }
   if (def.execution) {
     await benchExecuted(def);
     continue;

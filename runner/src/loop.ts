@@ -27,6 +27,8 @@ export interface LoopOptions {
   docker: ContainerEngine;
   runner: EvaluateRunner;
   engineName: TEngineName;
+  /** The context the engine is started with (--max-model-len), reported with each claim: long-context tiers up to it. */
+  maxContextTokens?: number | null;
   gpus: GpuRequest | null;
   gpuInfo: GpuInfo[];
   workDir: string;
@@ -120,7 +122,12 @@ export class RunnerLoop {
         let claim: TClaim | null;
         let retryAfterMs: number;
         try {
-          const response = await api.claim({ runnerId: runner.id, engine: this.options.engineName, gpu: this.gpu() });
+          const response = await api.claim({
+            runnerId: runner.id,
+            engine: this.options.engineName,
+            gpu: this.gpu(),
+            maxContextTokens: this.options.maxContextTokens ?? null,
+          });
           claim = response.claim;
           retryAfterMs = response.retryAfterSeconds * 1000;
           if (response.notice) logger.warn(`no task for this runner: ${response.notice}`);

@@ -344,6 +344,12 @@ function Row({ entry, board, isTied }: { entry: Entry; board: Board; isTied: boo
           <Badge>{PRECISION_LABELS[entry.precision as keyof typeof PRECISION_LABELS] ?? entry.precision}</Badge>
           <span>by {entry.submitter}</span>
         </div>
+        {entry.longContext ? (
+          <div className="mt-1 text-xs text-zinc-600 dark:text-zinc-300" title="Long context: the largest tier passed (accuracy ≥ 85%) and the best QUASAR reward, min(accuracy × multiplier, 1)">
+            long context: {entry.longContext.highestTierPassed ? `passes ${entry.longContext.highestTierPassed}` : "no tier passed"} · reward{" "}
+            {entry.longContext.score.toFixed(2)}
+          </div>
+        ) : null}
         {entry.baseModel ? (
           <div className="mt-1 truncate text-xs text-zinc-500 dark:text-zinc-400" title={entry.baseModel}>
             base: {entry.baseModel.split("@")[0]}

@@ -125,6 +125,11 @@ export interface BenchmarkDefinition {
    * the server's own execution decides it.
    */
   readonly execution?: CodeExecution;
+  /**
+   * Long-context tiers: the context, in tokens, a model and a runner's GPUs must hold. Tasks are scheduled only for
+   * models whose context length reaches it and claimed only by runners that report at least this capacity.
+   */
+  readonly contextTokens?: number;
   /** Whether the database row is created active (scheduled every epoch). New families start inactive. */
   readonly activeByDefault?: boolean;
   goldAnswer(item: string): GoldAnswer;

@@ -7,10 +7,11 @@ import { UnknownBenchmarkError } from "./errors";
 import { claimVerdictGen, claimVerdictLl } from "./claim-verdicts";
 import { gsm8k } from "./gsm8k";
 import { humaneval } from "./humaneval";
+import { longContextBenchmarks } from "./long-context";
 import { heldoutPerplexity } from "./perplexity";
 import { truthfulqaMc } from "./truthfulqa";
 
-const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen, heldoutPerplexity];
+const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen, heldoutPerplexity, ...longContextBenchmarks];
 const BY_KEY = new Map(DEFINITIONS.map((definition) => [definition.key, definition]));
 
 export function listBenchmarks(): BenchmarkDefinition[] {

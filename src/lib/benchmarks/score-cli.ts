@@ -16,7 +16,8 @@ export const USAGE =
   '  humaneval lines:     {"item": "test/0", "output": "<raw generated code>"}  (run in the code executor)\n' +
   '  claim_verdict_ll:    {"item": "group/0", "loglikelihoods": {"r0": [S, R], "r1": [S, R], "r2": [S, R], "r3": [S, R]}}\n' +
   '  claim_verdict_gen:   {"item": "group/0", "output": "<JSON array of the 4 raw generations>"}\n' +
-  '  heldout_ppl:         {"item": "doc/0", "loglikelihoods": {"windows": [<log-likelihood of each window>]}}';
+  '  heldout_ppl:         {"item": "doc/0", "loglikelihoods": {"windows": [<log-likelihood of each window>]}}\n' +
+  '  longctx_<tier>:      {"item": "niah_single/0", "output": "<raw generated text>"}  (tiers 4k 8k 16k 32k 128k 512k 1m 2m)';
 
 export interface CliIo {
   stdout: (text: string) => void;

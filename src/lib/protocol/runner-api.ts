@@ -74,6 +74,11 @@ export const ZClaimTaskRequestSchema = z.object({
   runnerId: z.string().min(1),
   engine: ZEngineNameSchema,
   gpu: z.string().max(200).nullish(),
+  /**
+   * The most context, in tokens, this runner's GPUs hold (its engine's max_model_len): long-context tiers up to it
+   * may be handed to it. Absent: no long-context tiers.
+   */
+  maxContextTokens: z.number().int().min(1).max(16_777_216).nullish(),
 });
 
 export const ZClaimSchema = z.object({

@@ -107,6 +107,7 @@ export function toPublicLeaderboard(board: Leaderboard, version: string, page: {
       submitter: entry.submitter,
       rank: entry.rank,
       overall: entry.overall && round(entry.overall),
+      longContext: entry.longContext,
       scores: Object.fromEntries(
         Object.entries(entry.scores).map(([benchmark, metrics]) => [
           benchmark,

@@ -3,6 +3,7 @@
  * overall score across benchmarks with its interval, and ranks with ties where intervals overlap:
  * rank = 1 + the number of models whose lower bound is above this model's upper bound.
  */
+import { PASS_THRESHOLD, tierOf, tierReward } from "@/lib/benchmarks/long-context";
 import type { Db } from "@/server/db";
 
 export interface MetricSummary {
@@ -36,10 +37,33 @@ export interface LeaderboardEntry {
   scores: Record<string, Record<string, MetricSummary>>;
   acceptedTasks: Record<string, number>;
   overall: MetricSummary | null;
+  /** Long-context tiers (longctx_*): the largest tier passed and the best QUASAR reward (long-context.ts). */
+  longContext: LongContextSummary | null;
   rank: number | null;
   updatedAt: Date | null;
   pendingTasks: number;
   disputedTasks: number;
+}
+
+export interface LongContextSummary {
+  /** The largest tier whose accuracy is at least PASS_THRESHOLD (`128k`), or null when none is. */
+  highestTierPassed: string | null;
+  /** max over the evaluated tiers of min(accuracy × multiplier, 1). */
+  score: number;
+}
+
+/** From a model's scores: the long-context summary, or null when no long-context tier has been scored. */
+export function longContextSummary(scores: Record<string, Record<string, MetricSummary>>): LongContextSummary | null {
+  let best: number | null = null;
+  let highest: { label: string; tokens: number } | null = null;
+  for (const [benchmarkId, metrics] of Object.entries(scores)) {
+    const tier = tierOf(benchmarkId);
+    const accuracy = metrics.string_match_all?.mean;
+    if (!tier || accuracy === undefined) continue;
+    best = Math.max(best ?? 0, tierReward(accuracy, tier));
+    if (accuracy >= PASS_THRESHOLD && (!highest || tier.tokens > highest.tokens)) highest = tier;
+  }
+  return best === null ? null : { highestTierPassed: highest?.label ?? null, score: best };
 }
 
 export interface Leaderboard {
@@ -182,6 +206,7 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       scores,
       acceptedTasks,
       overall: overallScore(primaries, benchmarks.length),
+      longContext: longContextSummary(scores),
       rank: null,
       updatedAt,
       pendingTasks: count.pending,

@@ -104,4 +104,60 @@ describe("new benchmark families, end to end", () => {
     },
     60_000,
   );
+
+  it(
+    "long context: tiers only within the model's context length, claimed only by runners whose GPUs hold them; the board shows the highest tier passed",
+    async () => {
+      await database.db.benchmark.updateMany({ data: { isActive: false } });
+      await database.db.benchmark.updateMany({ where: { id: { in: ["longctx_4k@1", "longctx_128k@1", "longctx_512k@1"] } }, data: { isActive: true } });
+      const submitter = await createUser(database.db, undefined, "ADMIN");
+      const model = await (await userCaller(database.db, submitter, clock)).model.register({
+        repo: "org/long-reader",
+        revision: COMMIT(99),
+        weightType: "ORIGINAL",
+        precision: "BFLOAT16",
+      });
+      // Registration scheduled with the default context length (32,768): only the 4k tier.
+      expect((await database.db.task.findMany({ where: { modelId: model.id } })).map((task) => task.benchmarkId)).toEqual(["longctx_4k@1"]);
+      await database.db.model.update({ where: { id: model.id }, data: { contextLength: 131_072 } });
+      await database.db.task.updateMany({ where: { modelId: model.id }, data: { status: "RUNNING" } });
+      const { scheduleTasks } = await import("@/server/services/tasks/schedule-tasks");
+      await scheduleTasks({ db: database.db, now: clock.now(), epochMinutes: 60, modelIds: [model.id] });
+      await database.db.task.updateMany({ where: { modelId: model.id, benchmarkId: "longctx_4k@1" }, data: { status: "QUEUED" } });
+      const tasks = await database.db.task.findMany({ where: { modelId: model.id }, orderBy: { benchmarkId: "asc" } });
+      expect(tasks.map((task) => [task.benchmarkId, task.contextTokens])).toEqual([
+        ["longctx_128k@1", 131072],
+        ["longctx_4k@1", 4096],
+      ]);
+      const runners: TestRunner[] = [];
+      for (let i = 0; i < 3; i++) runners.push(await createRunner(database.db, await createUser(database.db), clock));
+      // A runner reporting no capacity, or 32k, cannot take the 128k tier; 4k it can.
+      const small = await runners[0]!.caller.task.claim({ runnerId: runners[0]!.runnerId, engine: "vllm", maxContextTokens: 32_768 });
+      expect(small.claim?.task.benchmark.key).toBe("longctx_4k@1");
+      const none = await runners[0]!.caller.task.claim({ runnerId: runners[0]!.runnerId, engine: "vllm", maxContextTokens: 32_768 });
+      expect(none.claim).toBeNull();
+      const submit = async (runner: TestRunner, claim: NonNullable<typeof small.claim>, correct: (i: number) => boolean) => {
+        const outputs = fakeOutputs(claim.task.benchmark.key, claim.task.itemIds, (_item, i) => correct(i));
+        return (await runner.caller.task.submit(signedSubmission(runner, claim, outputs, { signedAt: clock.now() }))).taskStatus;
+      };
+      expect(await submit(runners[0]!, small.claim!, () => true)).toBe("VALIDATING");
+      const claimed: string[] = [];
+      for (const runner of [...runners.slice(1), ...runners.slice(1)]) {
+        const { claim } = await runner.caller.task.claim({ runnerId: runner.runnerId, engine: "vllm", maxContextTokens: 262_144 });
+        claimed.push(claim!.task.benchmark.key);
+        await submit(runner, claim!, claim!.task.benchmark.key === "longctx_4k@1" ? () => true : (i) => i < 3);
+      }
+      expect(claimed.sort()).toEqual(["longctx_128k@1", "longctx_128k@1", "longctx_4k@1", "longctx_4k@1"]);
+      const big = await runners[0]!.caller.task.claim({ runnerId: runners[0]!.runnerId, engine: "vllm", maxContextTokens: 131_072 });
+      expect(big.claim?.task.benchmark.key).toBe("longctx_128k@1");
+      await submit(runners[0]!, big.claim!, (i) => i < 3);
+      const board = await (await userCaller(database.db, null, clock)).leaderboard.get();
+      const entry = board.entries.find((candidate) => candidate.modelId === model.id)!;
+      expect(entry.scores["longctx_4k@1"]!.string_match_all!.mean).toBe(1);
+      expect(entry.scores["longctx_128k@1"]!.string_match_all!.mean).toBeCloseTo(0.6);
+      // 4k passed (1.0 >= 0.85), 128k not (0.6); best reward max(1 × 1.0, 0.6 × 1.2) = 1.
+      expect(entry.longContext).toEqual({ highestTierPassed: "4k", score: 1 });
+    },
+    120_000,
+  );
 });

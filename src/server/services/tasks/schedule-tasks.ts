@@ -18,6 +18,8 @@ import { ensureEpochSeeds } from "@/server/services/tasks/epoch-seeds";
 import { epochOf } from "@/server/services/tasks/epochs";
 
 const SCHEDULER_LOCK = 0x71756f72; // "quor"
+/** The context length assumed for a model whose config.json length is not known: the multiplier-1.0 tiers only. */
+export const DEFAULT_CONTEXT_LENGTH = 32_768;
 
 export interface ScheduleOptions {
   db: Db;
@@ -47,16 +49,21 @@ export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleR
       let created = 0;
       const seed = await ensureEpochSeeds(tx, epoch);
       for (const benchmark of benchmarks) {
-        const itemIds = sampleItems(getBenchmark(benchmark.id), seed, benchmark.itemsPerTask);
+        const definition = getBenchmark(benchmark.id);
+        const itemIds = sampleItems(definition, seed, benchmark.itemsPerTask);
         const modelFilter = options.modelIds ? Prisma.sql`AND m.id IN (${Prisma.join(options.modelIds)})` : Prisma.empty;
+        // Long-context tiers: only models whose context length holds the tier (unknown: DEFAULT_CONTEXT_LENGTH).
+        const contextTokens = definition.contextTokens ?? null;
+        const contextFilter =
+          contextTokens === null ? Prisma.empty : Prisma.sql`AND COALESCE(m."contextLength", ${DEFAULT_CONTEXT_LENGTH}) >= ${contextTokens}`;
         const rows = await tx.$queryRaw<{ id: string; modelId: string }[]>`
           INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults",
-                              "maxResults", "minAgreement", "createdAt", "updatedAt")
+                              "maxResults", "minAgreement", "contextTokens", "createdAt", "updatedAt")
           SELECT 't' || replace(gen_random_uuid()::text, '-', ''), m.id, ${benchmark.id}, ${epoch}, ${itemIds}::text[],
                  'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.minAgreement},
-                 ${now}, ${now}
+                 ${contextTokens}::int, ${now}, ${now}
           FROM "Model" m
-          WHERE m.status = 'ACTIVE' ${modelFilter}
+          WHERE m.status = 'ACTIVE' ${modelFilter} ${contextFilter}
             AND NOT EXISTS (
               SELECT 1 FROM "Task" q
               WHERE q."modelId" = m.id AND q."benchmarkId" = ${benchmark.id} AND q.status = 'QUEUED'
