@@ -64,7 +64,8 @@ describe("new benchmark families, end to end", () => {
       expect(records[2]).toMatchObject({ extracted: { "pass@1": "fail" }, detail: { reason: "a test assertion failed" } });
       expect(records[0]).toMatchObject({ extracted: { "pass@1": "pass" }, detail: { reason: "" } });
     },
-    120_000,
+    // Three sandbox starts (one per submission): seconds each, far more on a loaded 2-core machine.
+    300_000,
   );
 
   it.each(["claim_verdict_ll@1", "claim_verdict_gen@1"])(
