@@ -82,7 +82,7 @@ export const heldoutPerplexity: BenchmarkDefinition = {
   key: "heldout_ppl@1",
   id: "heldout_ppl",
   version: "1",
-  name: "Held-out perplexity (GSM8K solutions)",
+  name: "Held-out perplexity (grade-school math solutions)",
   description:
     "How well the model predicts held-out text: bits per byte and word/byte perplexity on GSM8K's train solutions, which no other benchmark scores. Lower is better.",
   reference: "EleutherAI lm-evaluation-harness loglikelihood_rolling, as in the wikitext task (word_perplexity, byte_perplexity, bits_per_byte)",
