@@ -193,7 +193,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     const api = createRunnerApi({ server: globals.server ?? config.server, token: config.token });
     const engineName = globals.engine ?? "vllm";
     const gpus = await resolveGpus(globals.gpus, engineName);
-    const { claim, retryAfterSeconds } = await api.claim({ runnerId: config.runner.id, engine: engineName, gpu: gpuLabel(selectGpus(gpus.info, gpus.request)) });
+    const { claim, retryAfterSeconds } = await api.claim({
+      runnerId: config.runner.id,
+      engine: engineName,
+      gpu: gpuLabel(selectGpus(gpus.info, gpus.request)),
+      maxContextTokens: globals.maxModelLen === undefined ? null : Number(globals.maxModelLen),
+    });
     if (!claim) {
       logger.event("pull", { claimed: false, retryAfterSeconds });
       logger.info(`no task available for the ${engineName} engine; try again in ${retryAfterSeconds} s`);
@@ -385,6 +390,7 @@ async function startCommand(flags: StartFlags): Promise<number> {
     docker,
     runner: { id: config.runner.id, name: config.runner.name, privateKeyPem: config.privateKeyPem },
     engineName,
+    maxContextTokens: flags.maxModelLen === undefined ? null : Number(flags.maxModelLen),
     gpus: gpus.request,
     gpuInfo: gpus.info,
     workDir: dirs.work,

@@ -10,7 +10,7 @@ import path from "node:path";
 import { buildRequests } from "@/lib/benchmarks/build-requests";
 import { outputsFromResponses } from "@/lib/benchmarks/engine-responses";
 import { getBenchmark } from "@/lib/benchmarks/registry";
-import { scoreOutputs, type ItemRecord } from "@/lib/benchmarks/score-outputs";
+import { scoreOutputsAsync, type ItemRecord } from "@/lib/benchmarks/score-outputs";
 import {
   ZSubmissionPayloadSchema,
   type TClaim,
@@ -176,7 +176,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
 
     t = performance.now();
     const outputs = outputsFromResponses(definition, itemIds, requests, run.responses);
-    const scored = scoreOutputs(definition, itemIds, outputs);
+    const scored = await scoreOutputsAsync(definition, itemIds, outputs);
     const scoreMs = since(t);
 
     t = performance.now();
@@ -340,14 +340,15 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
     }
     const engineMs = since(t);
 
-    const results = parts.map((part, index): EvaluationResult => {
+    const results: EvaluationResult[] = [];
+    for (const [index, part] of parts.entries()) {
       const ts = performance.now();
       const prefix = `${index}${PART_SEPARATOR}`;
       const strip = <T extends { id: string }>(x: T): T => ({ ...x, id: x.id.slice(prefix.length) });
       const own = run.responses.filter((r) => r.id.startsWith(prefix)).map(strip);
       const ownRequests = part.requests.map(strip);
       const outputs = outputsFromResponses(part.benchmark, part.itemIds, ownRequests, own);
-      const scored = scoreOutputs(part.benchmark, part.itemIds, outputs);
+      const scored = await scoreOutputsAsync(part.benchmark, part.itemIds, outputs);
       const scoreMs = since(ts);
       const share = part.itemIds.length / totalItems;
       const payload: TSubmissionPayload = ZSubmissionPayloadSchema.parse({
@@ -368,15 +369,15 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
         ...(weightsReport ? { weights: weightsReport } : {}),
       });
       const signature = signPayload(payload, options.runner.privateKeyPem);
-      return {
+      results.push({
         submission: { payload, signature },
         scores: scored.metrics,
         records: scored.records,
         engine: run.identity,
         weights,
         timings: { prepareMs, weightsMs, requestsMs, containerMs: run.sandbox.durationMs, engineMs, scoreMs, signMs: 0, totalMs: since(t0) },
-      };
-    });
+      });
+    }
     return { results, engineMs, totalMs: since(t0) };
   } finally {
     if (options.keepTaskDir) logger.info("kept the task dir", { dir: taskRoot });

@@ -27,6 +27,8 @@ export interface LoopOptions {
   docker: ContainerEngine;
   runner: EvaluateRunner;
   engineName: TEngineName;
+  /** The context the engine is started with (--max-model-len), reported with each claim: long-context tiers up to it. */
+  maxContextTokens?: number | null;
   gpus: GpuRequest | null;
   gpuInfo: GpuInfo[];
   workDir: string;
@@ -129,7 +131,14 @@ export class RunnerLoop {
         let retryAfterMs: number;
         try {
           const warmModelId = this.warm && Date.now() < this.warm.until ? this.warm.modelId : null;
-          const response = await api.claim({ runnerId: runner.id, engine: this.options.engineName, gpu: this.gpu(), bundle: this.bundleSize(), warmModelId });
+          const response = await api.claim({
+            runnerId: runner.id,
+            engine: this.options.engineName,
+            gpu: this.gpu(),
+            bundle: this.bundleSize(),
+            warmModelId,
+            maxContextTokens: this.options.maxContextTokens ?? null,
+          });
           claim = response.claim;
           bundle = response.bundle ?? [];
           retryAfterMs = response.retryAfterSeconds * 1000;

@@ -3,7 +3,7 @@
  * through the real tRPC procedures (context built from an Authorization header, exactly as over HTTP).
  */
 import { getBenchmark } from "@/lib/benchmarks/registry";
-import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
+import { scoreOutputs, submittedOutputsSha256 } from "@/lib/benchmarks/score-outputs";
 import type { TClaim, TItemOutput, TSubmissionPayload, TSubmitResultRequest, TTokenScope } from "@/lib/protocol/runner-api";
 import { generateRunnerKeyPair, signPayload, type RunnerKeyPair } from "@/lib/protocol/signing";
 import { createCaller } from "@/server/api/root";
@@ -92,7 +92,10 @@ export function signedSubmission(
   } = {},
 ): TSubmitResultRequest {
   const definition = getBenchmark(claim.task.benchmark.key);
-  const scored = scoreOutputs(definition, null, outputs);
+  // Benchmarks that run code: the hash covers the outputs only, and the server decides the score (claimed: none).
+  const scored = definition.execution
+    ? { outputsSha256: submittedOutputsSha256(definition, outputs), metrics: {} }
+    : scoreOutputs(definition, null, outputs);
   const payload = {
     assignmentId: claim.assignmentId,
     taskId: claim.task.id,

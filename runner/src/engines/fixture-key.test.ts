@@ -3,7 +3,7 @@ import { buildRequests } from "@/lib/benchmarks/build-requests";
 import { outputsFromResponses } from "@/lib/benchmarks/engine-responses";
 import { parseOpenAIBatchOutput, toOpenAIBatchJsonl } from "@/lib/benchmarks/openai-batch";
 import { getBenchmark } from "@/lib/benchmarks/registry";
-import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
+import { scoreOutputs, scoreOutputsAsync } from "@/lib/benchmarks/score-outputs";
 import { answersCorrectly, FIXTURE_BEHAVIOURS, parseFixtureModel } from "../../fixture-image/rules.mjs";
 import { noisyAnswersCorrectly } from "./fixture";
 import { buildFixtureKey } from "./fixture-key";
@@ -69,4 +69,27 @@ describe("fixture model names", () => {
     expect(answersCorrectly(parseFixtureModel("fixture/wrong", {}), "x")).toBe(false);
     expect(answersCorrectly(parseFixtureModel("fixture/slow-1", {}), "x")).toBe(true);
   });
+});
+
+describe("the fixture key answers the newer families right and wrong", () => {
+  it.each(["humaneval@1", "claim_verdict_ll@1", "claim_verdict_gen@1", "heldout_ppl@1", "longctx_4k@1"])(
+    "%s: right bodies score the primary metric best, wrong ones worst",
+    async (key) => {
+      const definition = getBenchmark(key);
+      const itemIds = definition.allItemIds().slice(0, 6);
+      const requests = buildRequests(definition, itemIds);
+      const jsonl = toOpenAIBatchJsonl(requests, "fixture/perfect");
+      const fixtureKey = buildFixtureKey(definition, itemIds, requests, jsonl, "fixture/perfect");
+      const primary: number[] = [];
+      for (const correct of [true, false]) {
+        const responses = parseOpenAIBatchOutput(fixtureOutput(jsonl, fixtureKey, correct), requests);
+        const scored = await scoreOutputsAsync(definition, itemIds, outputsFromResponses(definition, itemIds, requests, responses));
+        primary.push(scored.metrics[definition.primaryMetric]!);
+      }
+      const [right, wrong] = primary as [number, number];
+      if (key === "heldout_ppl@1") expect(right).toBeLessThan(wrong);
+      else expect([right, wrong]).toEqual([1, 0]);
+    },
+    120_000,
+  );
 });

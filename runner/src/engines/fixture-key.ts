@@ -6,7 +6,7 @@
  * computes anything itself: which body it returns depends only on the fixture model's name (rules.mjs).
  */
 import type { BenchmarkDefinition } from "@/lib/benchmarks/benchmark-definition";
-import type { EngineRequest, LoglikelihoodResponse } from "@/lib/benchmarks/engine-contract";
+import type { EngineRequest, EngineResponse, LoglikelihoodResponse } from "@/lib/benchmarks/engine-contract";
 import { outputsFromResponses } from "@/lib/benchmarks/engine-responses";
 import { goldAnswer } from "@/lib/benchmarks/gold-answer";
 import { CONTEXT_ID_PREFIX } from "@/lib/benchmarks/openai-batch";
@@ -77,12 +77,29 @@ function choicePositions(def: BenchmarkDefinition, itemIds: string[], requests: 
 
 export function buildFixtureKey(def: BenchmarkDefinition, itemIds: string[], requests: EngineRequest[], batchJsonl: string, modelName: string): FixtureKey {
   const answers: FixtureKey["answers"] = {};
-  const needsPositions = requests.some((r) => r.kind === "loglikelihood");
+  const needsPositions = requests.some((r) => r.kind === "loglikelihood" && goldAnswer(def, r.item).kind === "loglikelihood");
   const positions = needsPositions ? choicePositions(def, itemIds, requests) : new Map<string, { target: string; choice: number }>();
   for (const request of requests) {
     const gold = goldAnswer(def, request.item);
+    if (gold.kind === "responses") {
+      // The benchmark says which response a right and a wrong model give to each of its requests.
+      const body = (responses: readonly EngineResponse[]) => {
+        const response = responses.find((candidate) => candidate.id === request.id);
+        if (!response) throw new Error(`${def.key}: no gold response for request ${request.id}`);
+        return "text" in response ? completionBody(modelName, response.text, null, 100) : loglikelihoodBody(modelName, response.loglikelihood);
+      };
+      answers[request.id] = { correct: body(gold.correct), wrong: body(gold.wrong) };
+      continue;
+    }
     if (request.kind === "generate_until") {
       if (gold.kind !== "generate_until") throw new Error(`${def.key}: a generation request with a ${gold.kind} gold answer`);
+      if (gold.completion) {
+        answers[request.id] = {
+          correct: completionBody(modelName, gold.completion.correct, null, 100),
+          wrong: completionBody(modelName, gold.completion.wrong, null, 100),
+        };
+        continue;
+      }
       answers[request.id] = {
         correct: completionBody(modelName, ` Let me think step by step. The answer is ${gold.answer}.\n#### ${gold.answer}`, null, 100),
         wrong: completionBody(modelName, ` I am not sure.\n#### ${wrongNumber(gold.answer)}`, null, 100),

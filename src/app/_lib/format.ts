@@ -6,6 +6,21 @@ export function formatPercent(value: number): string {
   return `${(value * 100).toFixed(1)}%`;
 }
 
+/**
+ * Metrics that are not shares in [0, 1] and where lower is better (heldout_ppl's, lm-evaluation-harness names; the
+ * registry declares them with higherIsBetter: false). Pages without the benchmark's metric list use this.
+ */
+const UNBOUNDED_LOWER_IS_BETTER = new Set(["bits_per_byte", "byte_perplexity", "word_perplexity"]);
+
+export function isUnboundedMetric(metric: string): boolean {
+  return UNBOUNDED_LOWER_IS_BETTER.has(metric);
+}
+
+/** A metric's value as text: a percentage, or a plain number for perplexities and bits per byte. */
+export function formatMetric(metric: string, value: number): string {
+  return isUnboundedMetric(metric) ? value.toFixed(3) : formatPercent(value);
+}
+
 /** "55.1–85.3%": a 95% interval. */
 export function formatInterval(lo: number, hi: number): string {
   return `${(lo * 100).toFixed(1)}–${(hi * 100).toFixed(1)}%`;

@@ -6,6 +6,7 @@
  */
 import type { TItemOutput } from "@/lib/protocol/runner-api";
 import type { PinnedFile } from "./datasets";
+import type { CodeProgram, ExecutionVerdict } from "./code-executor/executor";
 import type { EngineRequest, EngineResponse } from "./engine-contract";
 
 export type MetricKind = "binary" | "continuous";
@@ -16,6 +17,12 @@ export interface MetricDefinition {
   higherIsBetter: boolean;
   /** binary: every item scores 0 or 1 (Wilson interval); continuous: a value in [0, 1] (t interval). */
   kind: MetricKind;
+  /**
+   * A corpus-level ratio (perplexities, bits per byte): the metric is transform(Σ numerator / Σ denominator) over the
+   * items' scores of those names, not a mean of per-item values; interval from the ratio estimator's standard
+   * error (aggregate.ts aggregateRatio). Values are not bounded to [0, 1].
+   */
+  ratio?: { numerator: string; denominator: string; transform: "exp" | "bits" };
 }
 
 export interface DatasetFile extends PinnedFile {
@@ -25,7 +32,25 @@ export interface DatasetFile extends PinnedFile {
 
 /** The reference answer of an item, for test doubles that must answer right or wrong on purpose. */
 export type GoldAnswer =
-  | { kind: "generate_until"; /** gsm8k: the text after "#### " in the reference solution. */ answer: string }
+  | {
+      kind: "generate_until";
+      /** gsm8k: the text after "#### " in the reference solution. */
+      answer: string;
+      /**
+       * The raw generations a right and a wrong model would write, for benchmarks whose answers are not
+       * "#### <answer>" (humaneval: the canonical body / `return None`). Absent: gsm8k's form.
+       */
+      completion?: { correct: string; wrong: string };
+    }
+  | {
+      /**
+       * For families after gsm8k/truthfulqa: the engine responses a right and a wrong model would give, one per
+       * request of buildItemRequests(item), in that order (goldOutput in gold-answer.ts turns them into outputs).
+       */
+      kind: "responses";
+      correct: EngineResponse[];
+      wrong: EngineResponse[];
+    }
   | {
       kind: "loglikelihood";
       /** Index of the correct mc1 choice (0 for TruthfulQA: the true answer is listed first). */
@@ -38,6 +63,17 @@ export type GoldAnswer =
 export interface ItemScore {
   extracted: Record<string, string>;
   scores: Record<string, number>;
+  /**
+   * Explanations kept with the record and shown per item (humaneval: why a program failed), never compared between
+   * runners (src/server/services/tasks/agreement.ts compares `extracted` and log-likelihoods only).
+   */
+  detail?: Record<string, string>;
+}
+
+/** Benchmarks whose outputs are programs: scored after running them in the shared code executor. */
+export interface CodeExecution {
+  /** The program an output stands for (called only on outputs that passed validation). */
+  programOf(output: TItemOutput): CodeProgram;
 }
 
 export interface BenchmarkDefinition {
@@ -78,7 +114,23 @@ export interface BenchmarkDefinition {
   buildItemRequests(item: string): EngineRequest[];
   /** One item's raw output from its requests' responses (same order as buildItemRequests, already type-checked). */
   outputFromResponses(item: string, requests: readonly EngineRequest[], responses: readonly EngineResponse[]): TItemOutput;
-  /** Validates one output of this benchmark and scores it; throws BenchmarkInputError naming the item. */
-  scoreItem(output: TItemOutput): ItemScore;
+  /**
+   * Validates one output of this benchmark and scores it; throws BenchmarkInputError naming the item. Benchmarks
+   * with `execution` get the executor's verdict of the output's program (scoreOutputsAsync runs it).
+   */
+  scoreItem(output: TItemOutput, verdict?: ExecutionVerdict): ItemScore;
+  /**
+   * Present when outputs are programs to run (humaneval). Their records' hash then covers what the model wrote
+   * (item, prompt hash, output), not the verdicts: a verdict near the time limit may differ between machines, and
+   * the server's own execution decides it.
+   */
+  readonly execution?: CodeExecution;
+  /**
+   * Long-context tiers: the context, in tokens, a model and a runner's GPUs must hold. Tasks are scheduled only for
+   * models whose context length reaches it and claimed only by runners that report at least this capacity.
+   */
+  readonly contextTokens?: number;
+  /** Whether the database row is created active (scheduled every epoch). New families start inactive. */
+  readonly activeByDefault?: boolean;
   goldAnswer(item: string): GoldAnswer;
 }

@@ -4,7 +4,7 @@ import { getBenchmark, listBenchmarks, resolveBenchmark } from "./registry";
 
 describe("registry", () => {
   it("lists gsm8k@3 and truthfulqa_mc@2 with the defaults the database rows start from", () => {
-    expect(listBenchmarks().map((def) => def.key)).toEqual(["gsm8k@3", "truthfulqa_mc@2"]);
+    expect(listBenchmarks().map((def) => def.key)).toEqual(["gsm8k@3", "truthfulqa_mc@2", "humaneval@1", "claim_verdict_ll@1", "claim_verdict_gen@1", "heldout_ppl@1", "longctx_4k@1", "longctx_8k@1", "longctx_16k@1", "longctx_32k@1", "longctx_128k@1", "longctx_512k@1", "longctx_1m@1", "longctx_2m@1"]);
     for (const def of listBenchmarks()) {
       expect(def.key).toBe(`${def.id}@${def.version}`);
       expect({ n: def.itemsPerTask, quorum: def.quorum, minAgreement: def.minAgreement, max: def.maxResults }).toEqual({
@@ -30,7 +30,7 @@ describe("registry", () => {
 
   it("names the known keys when a key is unknown", () => {
     expect(() => getBenchmark("gsm8k")).toThrow(UnknownBenchmarkError);
-    expect(() => getBenchmark("gsm8k@2")).toThrow('unknown benchmark "gsm8k@2"; known benchmarks: gsm8k@3, truthfulqa_mc@2');
+    expect(() => getBenchmark("gsm8k@2")).toThrow('unknown benchmark "gsm8k@2"; known benchmarks: gsm8k@3, truthfulqa_mc@2, humaneval@1, claim_verdict_ll@1, claim_verdict_gen@1, heldout_ppl@1, longctx_4k@1, longctx_8k@1, longctx_16k@1, longctx_32k@1, longctx_128k@1, longctx_512k@1, longctx_1m@1, longctx_2m@1');
   });
 
   it("resolves a bare id for people typing a name", () => {

@@ -4,10 +4,14 @@
  */
 import type { BenchmarkDefinition } from "./benchmark-definition";
 import { UnknownBenchmarkError } from "./errors";
+import { claimVerdictGen, claimVerdictLl } from "./claim-verdicts";
 import { gsm8k } from "./gsm8k";
+import { humaneval } from "./humaneval";
+import { longContextBenchmarks } from "./long-context";
+import { heldoutPerplexity } from "./perplexity";
 import { truthfulqaMc } from "./truthfulqa";
 
-const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc];
+const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen, heldoutPerplexity, ...longContextBenchmarks];
 const BY_KEY = new Map(DEFINITIONS.map((definition) => [definition.key, definition]));
 
 export function listBenchmarks(): BenchmarkDefinition[] {

@@ -4,15 +4,20 @@
  */
 import { readFileSync } from "node:fs";
 import type { TItemOutput } from "@/lib/protocol/runner-api";
-import { aggregate } from "./aggregate";
+import { aggregate, aggregateRatio } from "./aggregate";
 import { BenchmarkInputError, DatasetIntegrityError, UnknownBenchmarkError } from "./errors";
 import { resolveBenchmark } from "./registry";
-import { scoreOutputs } from "./score-outputs";
+import { scoreOutputsAsync } from "./score-outputs";
 
 export const USAGE =
   "usage: pnpm score <benchmark> <file.jsonl>\n" +
   '  gsm8k lines:         {"item": "test/0", "output": "<raw generated text>"}\n' +
-  '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)';
+  '  truthfulqa_mc lines: {"item": "mc/0", "loglikelihoods": {"mc1": [...], "mc2": [...]}}  (data file choice order)\n' +
+  '  humaneval lines:     {"item": "test/0", "output": "<raw generated code>"}  (run in the code executor)\n' +
+  '  claim_verdict_ll:    {"item": "group/0", "loglikelihoods": {"r0": [S, R], "r1": [S, R], "r2": [S, R], "r3": [S, R]}}\n' +
+  '  claim_verdict_gen:   {"item": "group/0", "output": "<JSON array of the 4 raw generations>"}\n' +
+  '  heldout_ppl:         {"item": "doc/0", "loglikelihoods": {"windows": [<log-likelihood of each window>]}}\n' +
+  '  longctx_<tier>:      {"item": "niah_single/0", "output": "<raw generated text>"}  (tiers 4k 8k 16k 32k 128k 512k 1m 2m)';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -24,7 +29,7 @@ export interface ScoreReport {
   benchmark: string;
   n: number;
   metrics: Record<string, { mean: number; ci95: [number, number] }>;
-  items: { item: string; extracted: Record<string, string>; scores: Record<string, number> }[];
+  items: { item: string; extracted: Record<string, string>; scores: Record<string, number>; detail?: Record<string, string> }[];
 }
 
 class CliInputError extends Error {}
@@ -48,12 +53,12 @@ function readOutputs(text: string): { outputs: unknown[]; lines: number[] } {
   return { outputs, lines };
 }
 
-export function buildScoreReport(benchmark: string, text: string): ScoreReport {
+export async function buildScoreReport(benchmark: string, text: string): Promise<ScoreReport> {
   const def = resolveBenchmark(benchmark);
   const { outputs, lines } = readOutputs(text);
   let scored;
   try {
-    scored = scoreOutputs(def, null, outputs as TItemOutput[]);
+    scored = await scoreOutputsAsync(def, null, outputs as TItemOutput[]);
   } catch (error) {
     if (error instanceof BenchmarkInputError && error.index !== undefined) {
       throw new CliInputError(`line ${lines[error.index]}: ${error.message}`);
@@ -62,22 +67,27 @@ export function buildScoreReport(benchmark: string, text: string): ScoreReport {
   }
   const metrics: ScoreReport["metrics"] = {};
   for (const metric of def.metrics) {
-    const summary = aggregate(
-      scored.records.map((record) => record.scores[metric.name]!),
-      metric.kind,
-    );
+    const summary = metric.ratio
+      ? aggregateRatio(
+          scored.records.map((record) => ({ num: record.scores[metric.ratio!.numerator]!, den: record.scores[metric.ratio!.denominator]! })),
+          metric.ratio.transform,
+        )
+      : aggregate(
+          scored.records.map((record) => record.scores[metric.name]!),
+          metric.kind,
+        );
     metrics[metric.name] = { mean: summary.mean, ci95: [summary.lo, summary.hi] };
   }
   return {
     benchmark: def.key,
     n: scored.records.length,
     metrics,
-    items: scored.records.map(({ item, extracted, scores }) => ({ item, extracted, scores })),
+    items: scored.records.map(({ item, extracted, scores, detail }) => ({ item, extracted, scores, ...(detail ? { detail } : {}) })),
   };
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage). */
-export function runScoreCli(args: readonly string[], io: CliIo): number {
+export async function runScoreCli(args: readonly string[], io: CliIo): Promise<number> {
   if (args.length !== 2 || args.includes("--help") || args.includes("-h")) {
     io.stderr(`${USAGE}\n`);
     return 2;
@@ -91,7 +101,7 @@ export function runScoreCli(args: readonly string[], io: CliIo): number {
       const reason = error instanceof Error ? error.message : String(error);
       throw new CliInputError(`cannot read ${file}: ${reason}`);
     }
-    io.stdout(`${JSON.stringify(buildScoreReport(benchmark, text))}\n`);
+    io.stdout(`${JSON.stringify(await buildScoreReport(benchmark, text))}\n`);
     return 0;
   } catch (error) {
     if (error instanceof CliInputError || error instanceof UnknownBenchmarkError || error instanceof BenchmarkInputError) {

@@ -5,7 +5,9 @@
  */
 import type { z } from "zod";
 import { ZItemOutputSchema, type TItemOutput } from "@/lib/protocol/runner-api";
-import type { BenchmarkDefinition } from "./benchmark-definition";
+import { ratioTransform } from "./aggregate";
+import type { BenchmarkDefinition, ItemScore } from "./benchmark-definition";
+import { executePrograms, type ExecutionVerdict, type ExecutorOptions } from "./code-executor/executor";
 import { checkItemIds } from "./build-requests";
 import { fastCanonicalJson } from "./canonical-json";
 import { BenchmarkInputError } from "./errors";
@@ -23,6 +25,8 @@ export interface ItemRecord {
   /** What the filters extracted (gsm8k: strict-match, flexible-extract; truthfulqa: index of the top choice). */
   extracted: Record<string, string>;
   scores: Record<string, number>;
+  /** Per-item explanations (humaneval: why the program failed); shown, never compared. */
+  detail?: Record<string, string>;
 }
 
 export interface ScoredOutputs {
@@ -52,6 +56,16 @@ function promptSha256(def: BenchmarkDefinition, item: string): string {
  */
 export function canonicalRecordsSha256(records: readonly ItemRecord[]): string {
   return sha256Hex(fastCanonicalJson(records));
+}
+
+/**
+ * The outputs hash a runner signs and the server recomputes: canonicalRecordsSha256 of the records, except for
+ * benchmarks that execute code, where it covers what the model wrote (item, promptSha256, output) and not the
+ * verdicts, which the server's own execution decides.
+ */
+export function outputsSha256Of(def: BenchmarkDefinition, records: readonly ItemRecord[]): string {
+  if (!def.execution) return canonicalRecordsSha256(records);
+  return sha256Hex(fastCanonicalJson(records.map(({ item, promptSha256, output }) => ({ item, promptSha256, output }))));
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -105,6 +119,60 @@ export function scoreOutputs(
   itemIds: readonly string[] | null,
   outputs: readonly unknown[],
 ): ScoredOutputs {
+  if (def.execution) throw new Error(`${def.key} runs code to score: use scoreOutputsAsync`);
+  return scoreParsed(def, validateOutputs(def, itemIds, outputs), null);
+}
+
+/**
+ * scoreOutputs for every benchmark: those with `execution` first run every output's program, in order, in one
+ * fresh sandbox (code-executor/executor.ts), then score with the verdicts. Throws BenchmarkInputError as
+ * scoreOutputs does, before anything is executed.
+ */
+export async function scoreOutputsAsync(
+  def: BenchmarkDefinition,
+  itemIds: readonly string[] | null,
+  outputs: readonly unknown[],
+  options: { executor?: ExecutorOptions; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ScoredOutputs> {
+  const parsed = validateOutputs(def, itemIds, outputs);
+  if (!def.execution) return scoreParsed(def, parsed, null);
+  const programs = parsed.map(({ output, index }) => withIndex(index, output.item, () => def.execution!.programOf(output)));
+  const verdicts = await executePrograms(programs, options.executor, options.onProgress);
+  return scoreParsed(def, parsed, verdicts);
+}
+
+/**
+ * The outputs hash of a submission as scoreOutputsAsync would compute it, without running anything for
+ * benchmarks that execute code (their hash does not cover verdicts). Test doubles sign with it.
+ */
+export function submittedOutputsSha256(def: BenchmarkDefinition, outputs: readonly unknown[]): string {
+  if (!def.execution) return scoreOutputs(def, null, outputs).outputsSha256;
+  const records = validateOutputs(def, null, outputs).map(({ output, index }) => {
+    withIndex(index, output.item, () => def.execution!.programOf(output));
+    return { item: output.item, promptSha256: promptSha256(def, output.item), output: "output" in output ? output.output : "", extracted: {}, scores: {} };
+  });
+  return outputsSha256Of(def, records);
+}
+
+function withIndex<T>(index: number, item: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof BenchmarkInputError) {
+      throw new BenchmarkInputError(error.message, { item: error.item ?? item, field: error.field, index });
+    }
+    throw error;
+  }
+}
+
+/** Parses outputs and checks them against the task's items (exactly those, once each) when `itemIds` is given. */
+interface Parsed {
+  output: TItemOutput;
+  /** Position in the submitted array. */
+  index: number;
+}
+
+function validateOutputs(def: BenchmarkDefinition, itemIds: readonly string[] | null, outputs: readonly unknown[]): Parsed[] {
   if (outputs.length === 0) throw new BenchmarkInputError("there are no outputs to score");
   let order: Map<string, number> | null = null;
   if (itemIds) {
@@ -112,7 +180,7 @@ export function scoreOutputs(
     order = new Map(itemIds.map((item, position) => [item, position]));
   }
   const seen = new Set<string>();
-  const records = outputs.map((value, index): ItemRecord => {
+  const parsed = outputs.map((value, index): Parsed => {
     const output = parseOutput(value, index);
     const item = output.item;
     if (order) {
@@ -122,32 +190,42 @@ export function scoreOutputs(
       if (seen.has(item)) throw new BenchmarkInputError(`item ${item} appears twice`, { item, index, field: "item" });
       seen.add(item);
     }
-    let scored;
-    try {
-      scored = def.scoreItem(output);
-    } catch (error) {
-      if (error instanceof BenchmarkInputError) {
-        throw new BenchmarkInputError(error.message, { item: error.item ?? item, field: error.field, index });
-      }
-      throw error;
-    }
-    const raw = "output" in output ? { output: output.output } : { loglikelihoods: output.loglikelihoods };
-    return { item, promptSha256: promptSha256(def, item), ...raw, ...scored };
+    return { output, index };
   });
   if (itemIds) {
     const missing = itemIds.find((item) => !seen.has(item));
     if (missing !== undefined) {
       throw new BenchmarkInputError(`item ${missing} has no output`, { item: missing, field: "item" });
     }
-    records.sort((a, b) => order!.get(a.item)! - order!.get(b.item)!);
+    parsed.sort((a, b) => order!.get(a.output.item)! - order!.get(b.output.item)!);
   }
-  return { records, metrics: meanScores(def, records), outputsSha256: canonicalRecordsSha256(records) };
+  return parsed;
+}
+
+function scoreParsed(def: BenchmarkDefinition, parsed: readonly Parsed[], verdicts: readonly ExecutionVerdict[] | null): ScoredOutputs {
+  const records = parsed.map(({ output, index }, position): ItemRecord => {
+    const item = output.item;
+    const scored: ItemScore = withIndex(index, item, () => def.scoreItem(output, verdicts?.[position]));
+    const raw = "output" in output ? { output: output.output } : { loglikelihoods: output.loglikelihoods };
+    return { item, promptSha256: promptSha256(def, item), ...raw, ...scored };
+  });
+  return { records, metrics: meanScores(def, records), outputsSha256: outputsSha256Of(def, records) };
 }
 
 /** Mean of every metric of the benchmark over the records. */
 export function meanScores(def: BenchmarkDefinition, records: readonly { scores: Record<string, number> }[]): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const metric of def.metrics) {
+    if (metric.ratio) {
+      let num = 0;
+      let den = 0;
+      for (const record of records) {
+        num += record.scores[metric.ratio.numerator] ?? Number.NaN;
+        den += record.scores[metric.ratio.denominator] ?? Number.NaN;
+      }
+      metrics[metric.name] = ratioTransform(num / den, metric.ratio.transform);
+      continue;
+    }
     let total = 0;
     for (const record of records) total += record.scores[metric.name] ?? Number.NaN;
     metrics[metric.name] = total / records.length;

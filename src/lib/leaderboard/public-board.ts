@@ -18,6 +18,15 @@ export interface TPublicBenchmark {
   metrics: string[];
   /** metric -> whether higher is better */
   higherIsBetter: Record<string, boolean>;
+  /** the metrics where lower is better (the same facts as higherIsBetter, as a list) */
+  lowerIsBetter: string[];
+}
+
+export interface TPublicLongContext {
+  /** the largest tier passed (accuracy at least 85%), e.g. `128k`; null when none */
+  highestTierPassed: string | null;
+  /** the best QUASAR reward over the tiers evaluated: min(accuracy x multiplier, 1) */
+  score: number;
 }
 
 export interface TPublicEnergy {
@@ -42,6 +51,8 @@ export interface TPublicModel {
   /** another model shares this rank (their 95% intervals overlap) */
   isTied: boolean;
   overall: TPublicSummary | null;
+  /** long-context tiers, when any was scored */
+  longContext: TPublicLongContext | null;
   scores: Record<string, Record<string, TPublicSummary>>;
   acceptedTasks: Record<string, number>;
   pendingTasks: number;

@@ -79,6 +79,11 @@ export const ZClaimTaskRequestSchema = z.object({
   bundle: z.number().int().min(1).max(64).optional(),
   /** The model this runner has warm; the server prefers it when it gave this runner a task of it recently. */
   warmModelId: z.string().min(1).max(100).nullish(),
+  /**
+   * The most context, in tokens, this runner's GPUs hold (its engine's max_model_len): long-context tiers up to it
+   * may be handed to it. Absent: no long-context tiers.
+   */
+  maxContextTokens: z.number().int().min(1).max(16_777_216).nullish(),
 });
 
 export const ZClaimSchema = z.object({

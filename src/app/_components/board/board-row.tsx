@@ -47,7 +47,12 @@ function Cell({ entry, column }: { entry: TPublicModel; column: BoardColumn }) {
     case "model":
       return <ModelCell entry={entry} />;
     case "metric":
-      return <ScoreInterval summary={toIntervalSummary(entry.scores[column.benchmarkId!]?.[column.metric!])} />;
+      return (
+        <ScoreInterval
+          summary={toIntervalSummary(entry.scores[column.benchmarkId!]?.[column.metric!])}
+          unit={column.defaultOrder === "asc" ? "number" : "percent"}
+        />
+      );
     case "overall":
       return <ScoreInterval summary={toIntervalSummary(entry.overall)} />;
     case "energy":
@@ -130,6 +135,15 @@ function ModelCell({ entry }: { entry: TPublicModel }) {
         <Badge>{PRECISION_LABELS[precision] ?? entry.precision}</Badge>
         <span>by {entry.submitter}</span>
       </div>
+      {entry.longContext ? (
+        <div
+          className="mt-1 text-xs text-zinc-600 dark:text-zinc-300"
+          title="Long context: the largest tier passed (accuracy ≥ 85%) and the best QUASAR reward, min(accuracy × multiplier, 1)"
+        >
+          long context: {entry.longContext.highestTierPassed ? `passes ${entry.longContext.highestTierPassed}` : "no tier passed"} · reward{" "}
+          {entry.longContext.score.toFixed(2)}
+        </div>
+      ) : null}
       {entry.baseModel ? (
         <div className="mt-1 truncate text-xs text-zinc-600 dark:text-zinc-400" title={entry.baseModel}>
           base: {entry.baseModel.split("@")[0]}

@@ -30,6 +30,7 @@ export const taskRouter = createTRPCRouter({
         runnerId: input.runnerId,
         engine: input.engine,
         gpu: input.gpu,
+        maxContextTokens: input.maxContextTokens,
         now: ctx.clock.now(),
         leaseMinutes: env.LEASE_MINUTES,
         trust: trustSettingsFromEnv(),

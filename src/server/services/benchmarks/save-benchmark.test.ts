@@ -27,6 +27,18 @@ describe("benchmark.list", () => {
     expect(definitions.map((definition) => [definition.key, definition.isStored])).toEqual([
       ["gsm8k@3", true],
       ["truthfulqa_mc@2", true],
+      ["humaneval@1", true],
+      ["claim_verdict_ll@1", true],
+      ["claim_verdict_gen@1", true],
+      ["heldout_ppl@1", true],
+      ["longctx_4k@1", true],
+      ["longctx_8k@1", true],
+      ["longctx_16k@1", true],
+      ["longctx_32k@1", true],
+      ["longctx_128k@1", true],
+      ["longctx_512k@1", true],
+      ["longctx_1m@1", true],
+      ["longctx_2m@1", true],
     ]);
   });
 });
@@ -88,7 +100,7 @@ describe("benchmark.create", () => {
     await expect(admin.benchmark.create({ key: "mmlu@1", ...settings })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       cause: { options: { field: "key" } },
-      message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2\)/),
+      message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2, humaneval@1, claim_verdict_ll@1, claim_verdict_gen@1, heldout_ppl@1, longctx_4k@1, longctx_8k@1, longctx_16k@1, longctx_32k@1, longctx_128k@1, longctx_512k@1, longctx_1m@1, longctx_2m@1\)/),
     });
   });
 });

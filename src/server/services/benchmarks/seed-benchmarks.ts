@@ -19,6 +19,8 @@ export async function seedBenchmarks(db: Db): Promise<void> {
         quorum: definition.quorum,
         minAgreement: definition.minAgreement,
         maxResults: definition.maxResults,
+        // New families start off the schedule until an operator turns them on (docs/benchmarks.md).
+        isActive: definition.activeByDefault ?? true,
       },
       update: { name: definition.name, description: definition.description },
     });

@@ -67,6 +67,7 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
       primaryMetric: b.primaryMetric,
       metrics: b.metrics.map((m) => m.name),
       higherIsBetter: Object.fromEntries(b.metrics.map((m) => [m.name, m.higherIsBetter])),
+      lowerIsBetter: b.metrics.filter((m) => !m.higherIsBetter).map((m) => m.name),
     })),
   });
   const sorter = createBoardSorter(board);
@@ -116,6 +117,7 @@ export function toPublicLeaderboard(
       primaryMetric: b.primaryMetric,
       metrics: b.metrics,
       higherIsBetter: Object.fromEntries(b.metrics.map((m) => [m, b.higherIsBetter?.[m] ?? true])),
+      lowerIsBetter: b.lowerIsBetter ?? [],
     })),
     models: rows.slice(page.offset, page.offset + page.limit).map((entry) => ({
       id: entry.modelId,
@@ -128,6 +130,7 @@ export function toPublicLeaderboard(
       rank: entry.rank,
       isTied: entry.rank !== null && (tieCounts.get(entry.rank) ?? 0) > 1,
       overall: entry.overall && round(entry.overall),
+      longContext: entry.longContext,
       scores: Object.fromEntries(
         Object.entries(entry.scores).map(([benchmark, metrics]) => [
           benchmark,

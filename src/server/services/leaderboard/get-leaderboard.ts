@@ -3,6 +3,7 @@
  * overall score across benchmarks with its interval, and ranks with ties where intervals overlap:
  * rank = 1 + the number of models whose lower bound is above this model's upper bound.
  */
+import { PASS_THRESHOLD, tierOf, tierReward } from "@/lib/benchmarks/long-context";
 import type { Db } from "@/server/db";
 
 export interface MetricSummary {
@@ -21,6 +22,8 @@ export interface LeaderboardBenchmark {
   metrics: string[];
   /** metric -> whether a higher value is better (perplexity-like metrics are not); missing reads as true. */
   higherIsBetter?: Record<string, boolean>;
+  /** Metrics where a lower value is better (perplexity, bits per byte): ranks, arrows and the overall score flip. */
+  lowerIsBetter?: string[];
 }
 
 /**
@@ -47,11 +50,34 @@ export interface LeaderboardEntry {
   scores: Record<string, Record<string, MetricSummary>>;
   acceptedTasks: Record<string, number>;
   overall: MetricSummary | null;
+  /** Long-context tiers (longctx_*): the largest tier passed and the best QUASAR reward (long-context.ts). */
+  longContext: LongContextSummary | null;
   rank: number | null;
   updatedAt: Date | null;
   pendingTasks: number;
   disputedTasks: number;
   energy: EnergySummary | null;
+}
+
+export interface LongContextSummary {
+  /** The largest tier whose accuracy is at least PASS_THRESHOLD (`128k`), or null when none is. */
+  highestTierPassed: string | null;
+  /** max over the evaluated tiers of min(accuracy × multiplier, 1). */
+  score: number;
+}
+
+/** From a model's scores: the long-context summary, or null when no long-context tier has been scored. */
+export function longContextSummary(scores: Record<string, Record<string, MetricSummary>>): LongContextSummary | null {
+  let best: number | null = null;
+  let highest: { label: string; tokens: number } | null = null;
+  for (const [benchmarkId, metrics] of Object.entries(scores)) {
+    const tier = tierOf(benchmarkId);
+    const accuracy = metrics.string_match_all?.mean;
+    if (!tier || accuracy === undefined) continue;
+    best = Math.max(best ?? 0, tierReward(accuracy, tier));
+    if (accuracy >= PASS_THRESHOLD && (!highest || tier.tokens > highest.tokens)) highest = tier;
+  }
+  return best === null ? null : { highestTierPassed: highest?.label ?? null, score: best };
 }
 
 export interface Leaderboard {
@@ -63,7 +89,24 @@ export interface Leaderboard {
 export type BenchmarkMeta = LeaderboardBenchmark;
 
 /**
- * Overall = the mean of each benchmark's primary metric. Its interval averages the benchmarks' bounds: that is the
+ * A primary score as it enters the overall score, where higher is better and values lie in [0, 1]. A lower-is-better
+ * primary (bits per byte) enters as 2^(−value), the geometric-mean probability the model gives each byte; its
+ * bounds swap (the upper bound of bits per byte gives the lower bound of the probability).
+ */
+export function overallContribution(summary: MetricSummary, lowerIsBetter: boolean): MetricSummary {
+  if (!lowerIsBetter) return summary;
+  const mean = 2 ** -summary.mean;
+  return {
+    mean,
+    n: summary.n,
+    stderr: summary.stderr === null ? null : mean * Math.LN2 * summary.stderr,
+    lo: 2 ** -summary.hi,
+    hi: 2 ** -summary.lo,
+  };
+}
+
+/**
+ * Overall = the mean of each benchmark's primary metric (lower-is-better ones through overallContribution). Its interval averages the benchmarks' bounds: that is the
  * interval of the mean if the benchmarks' errors were perfectly correlated, so it is conservative (never narrower
  * than the truth), and it keeps Wilson's asymmetric bounds meaningful near 0 and 1.
  * Models without a score on every benchmark get no overall score (and no rank).
@@ -156,7 +199,7 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       scores[row.benchmarkId] = metrics;
       acceptedTasks[row.benchmarkId] = row.acceptedTasks;
       const primary = metrics[benchmark.primaryMetric];
-      if (primary) primaries.push(primary);
+      if (primary) primaries.push(overallContribution(primary, benchmark.lowerIsBetter?.includes(benchmark.primaryMetric) ?? false));
       if (!updatedAt || row.updatedAt > updatedAt) updatedAt = row.updatedAt;
     }
     const count = counts.get(model.id) ?? { pending: 0, disputed: 0 };
@@ -172,6 +215,7 @@ export async function getLeaderboard(options: { db: Db; benchmarks: BenchmarkMet
       scores,
       acceptedTasks,
       overall: overallScore(primaries, benchmarks.length),
+      longContext: longContextSummary(scores),
       rank: null,
       updatedAt,
       pendingTasks: count.pending,

@@ -29,6 +29,7 @@ function entry(repo: string, options: { acc?: number; ppl?: number; wh?: number;
     updatedAt: null,
     pendingTasks: 0,
     disputedTasks: 0,
+    longContext: null,
     energy: options.wh === undefined ? null : { whPerItem: options.wh, results: 3, declared: false },
   };
 }

@@ -4,7 +4,7 @@
  * benchmark module. Runs inside the transaction that accepts a task, so the board never lags the decision.
  */
 import type { Prisma } from "@/generated/prisma/client";
-import { poolItemScores, type Aggregate } from "@/lib/benchmarks/aggregate";
+import { poolMetric, type Aggregate } from "@/lib/benchmarks/aggregate";
 import { getBenchmark } from "@/lib/benchmarks/registry";
 
 interface StoredRecord {
@@ -28,7 +28,7 @@ export async function updateLeaderboardRow(
   });
   const perTask = results.map((result) => result.records as unknown as StoredRecord[]);
   const metrics: Record<string, Aggregate> = {};
-  for (const metric of definition.metrics) metrics[metric.name] = poolItemScores(perTask, metric.name, metric.kind);
+  for (const metric of definition.metrics) metrics[metric.name] = poolMetric(perTask, metric);
   const primary = metrics[definition.primaryMetric]!;
   const data = {
     metrics: metrics as unknown as Prisma.InputJsonValue,

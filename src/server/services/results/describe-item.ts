@@ -3,7 +3,9 @@
  * choices with their labels. Read from the same pinned datasets the benchmark module scores with.
  */
 import type { BenchmarkDefinition } from "@/lib/benchmarks/benchmark-definition";
+import { claimGroups, detokeniseBrackets } from "@/lib/benchmarks/claim-verdicts";
 import { gsm8kData, gsm8kReferenceAnswer } from "@/lib/benchmarks/gsm8k-data";
+import { humanEvalProblems } from "@/lib/benchmarks/humaneval";
 import { itemIndex } from "@/lib/benchmarks/item-ids";
 import { truthfulQaRecords } from "@/lib/benchmarks/truthfulqa-data";
 
@@ -38,6 +40,25 @@ export function describeItem(definition: BenchmarkDefinition, item: string): Ite
       question: record.question,
       reference: record.mc1Choices[0] ?? null,
       choices: { mc1: zip(record.mc1Choices, record.mc1Labels), mc2: zip(record.mc2Choices, record.mc2Labels) },
+    };
+  }
+  if (definition.id === "humaneval") {
+    const problems = humanEvalProblems();
+    const index = itemIndex("test/", item, problems.length);
+    const problem = index === null ? undefined : problems[index];
+    return problem ? { question: problem.prompt, reference: problem.canonical_solution, choices: null } : NONE;
+  }
+  if (definition.id === "claim_verdict_ll" || definition.id === "claim_verdict_gen") {
+    const groups = claimGroups();
+    const index = itemIndex("group/", item, groups.length);
+    const group = index === null ? undefined : groups[index];
+    if (!group) return NONE;
+    return {
+      question: group
+        .map((record, r) => `r${r}. Claim: ${detokeniseBrackets(record.claim)}\n    Evidence: ${detokeniseBrackets(record.evidence)}`)
+        .join("\n"),
+      reference: group.map((record, r) => `r${r} ${record.label}`).join(", "),
+      choices: null,
     };
   }
   return NONE;

@@ -79,6 +79,8 @@ export async function getResultOrThrow(options: { db: Db; resultId: string }) {
       loglikelihoods: record.loglikelihoods ?? null,
       extracted: record.extracted,
       scores: record.scores,
+      /** Shown, never compared: why a program failed (humaneval), the justifications (claim_verdict_gen). */
+      detail: record.detail ?? null,
       ...describeItem(definition, record.item),
     })),
   };

@@ -3,7 +3,7 @@
  * (its accepted result's primary metric), with a 95% interval computed by the shared benchmark module over that
  * result's per-item scores (Wilson for binary metrics, t for continuous ones).
  */
-import { aggregate } from "@/lib/benchmarks/aggregate";
+import { poolMetric } from "@/lib/benchmarks/aggregate";
 import { getBenchmark } from "@/lib/benchmarks/registry";
 import type { Db } from "@/server/db";
 import { epochStart } from "@/server/services/tasks/epochs";
@@ -46,11 +46,9 @@ export async function listEpochScores(options: { db: Db; modelId: string; epochM
   for (const task of [...tasks].reverse()) {
     const definition = getBenchmark(task.benchmarkId);
     const metric = definition.metrics.find((candidate) => candidate.name === definition.primaryMetric)!;
-    const values = (recordsOf.get(task.acceptedResultId!) ?? [])
-      .map((record) => record.scores[metric.name])
-      .filter((value): value is number => typeof value === "number");
-    if (values.length === 0) continue;
-    const summary = aggregate(values, metric.kind);
+    const records = (recordsOf.get(task.acceptedResultId!) ?? []).map((record, i) => ({ item: String(i), scores: record.scores }));
+    if (records.length === 0 || records.some((record) => typeof record.scores[metric.name] !== "number" && !metric.ratio)) continue;
+    const summary = poolMetric([records], metric);
     const entry = series.get(task.benchmarkId) ?? {
       benchmarkId: task.benchmarkId,
       name: definition.name,

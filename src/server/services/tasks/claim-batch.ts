@@ -19,6 +19,8 @@ export interface ClaimRequest {
   runnerId: string;
   gpu: string | null;
   fixture: boolean;
+  /** The runner's reported context capacity in tokens (long-context tiers); null when it reported none. */
+  maxContextTokens?: number | null;
   now: Date;
   leaseExpiresAt: Date;
   claimTokenHash: string;
@@ -76,6 +78,7 @@ interface CandidateRow extends Omit<ClaimedSlot, "assignmentId" | "eventId" | "t
   targetResults: number;
   submitterId: string;
   fixture: boolean;
+  contextTokens: number | null;
 }
 
 /**
@@ -116,14 +119,15 @@ const ACTIVE_CLAIMS_STATEMENT = {
 /**
  * The open tasks, oldest first, that at least one of the batch's runners may take ($1 owners, $2 fixture flags,
  * $3 established flags, $4 the fixture repo prefix, $5 whether the pool has established runners, $6 how many,
- * $7 one model's id or null: a bundle's further tasks and a warm model's next task come from one model).
+ * $7 context capacities in tokens, 0 for none, $8 one model's id or null: a bundle's further tasks and a warm
+ * model's next task come from one model).
  * Each row is locked and re-checked against its newest version before it is returned, so the rows describe the
  * tasks exactly as they stand until this transaction commits.
  */
 const CANDIDATES_STATEMENT = {
   name: "quorum_claim_candidates_v3",
   text: `
-    SELECT t.id, t."holderOwners", t."triedOwners", t."establishedHolders", t."targetResults", t.epoch, t."itemIds",
+    SELECT t.id, t."holderOwners", t."triedOwners", t."establishedHolders", t."targetResults", t.epoch, t."itemIds", t."contextTokens",
            t."benchmarkId", b.name AS "benchmarkName", t."modelId", m."submitterId", starts_with(m.repo, $4) AS fixture,
            m.repo, m.revision, m."weightType", m."baseModel", m.precision
     FROM "Task" t
@@ -131,9 +135,9 @@ const CANDIDATES_STATEMENT = {
     JOIN "Benchmark" b ON b.id = t."benchmarkId"
     WHERE t."finishedAt" IS NULL AND t."isFull" = false
       AND EXISTS (
-        SELECT 1 FROM unnest($1::text[], $2::boolean[], $3::boolean[]) AS r(owner, fixture, established)
-        WHERE ${eligibleTaskSql({ owner: "r.owner", fixture: "r.fixture", established: "r.established", pool: "$5::boolean", prefix: "$4" })})
-      AND ($7::text IS NULL OR t."modelId" = $7::text)
+        SELECT 1 FROM unnest($1::text[], $2::boolean[], $3::boolean[], $7::int[]) AS r(owner, fixture, established, capacity)
+        WHERE ${eligibleTaskSql({ owner: "r.owner", fixture: "r.fixture", established: "r.established", pool: "$5::boolean", prefix: "$4", capacity: "r.capacity" })})
+      AND ($8::text IS NULL OR t."modelId" = $8::text)
     ORDER BY t."finishedAt", t."isFull", t."createdAt", t."benchmarkId", t.id
     LIMIT $6
     FOR UPDATE OF t SKIP LOCKED`,
@@ -273,6 +277,7 @@ export async function runClaimBatch(
       owner: requests[i]!.owner,
       fixture: requests[i]!.fixture,
       isEstablished: runnerById.get(requests[i]!.runnerId)!.isEstablished,
+      maxContextTokens: requests[i]!.maxContextTokens ?? null,
     }));
     const window = options.window ?? lockWindow(allowed.length);
     const { rows: candidates } =
@@ -287,6 +292,7 @@ export async function runClaimBatch(
               FIXTURE_REPO_PREFIX,
               poolHasEstablished,
               window,
+              slotRequests.map((r) => r.maxContextTokens ?? 0),
               options.onlyModelId ?? null,
             ],
           });

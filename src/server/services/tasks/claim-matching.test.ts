@@ -59,4 +59,12 @@ describe("assignSlots", () => {
   it("canTake refuses a full task", () => {
     expect(canTake(req("a"), task({ holderOwners: ["x", "y", "z"] }), open)).toBe(false);
   });
+
+  it("long-context tiers go only to runners that reported enough context capacity", () => {
+    const tier = task({ contextTokens: 131_072 });
+    expect(canTake(req("a"), tier, open)).toBe(false);
+    expect(canTake(req("a", { maxContextTokens: 32_768 }), tier, open)).toBe(false);
+    expect(canTake(req("a", { maxContextTokens: 131_072 }), tier, open)).toBe(true);
+    expect(canTake(req("a"), task({ contextTokens: null }), open)).toBe(true);
+  });
 });

@@ -9,7 +9,8 @@
  *  - its owner did not submit the model,
  *  - its owner never held a slot of the task before (`triedOwners`; releasing and claiming again cannot steer a
  *    runner towards a chosen task),
- *  - the task has a free slot, and
+ *  - the task has a free slot,
+ *  - for long-context tiers (tasks with `contextTokens`), the runner reported GPUs that hold that many tokens, and
  *  - when the pool has established runners and none holds a slot of the task yet, the last free slot is kept for an
  *    established runner (a quorum always includes one).
  * Among the tasks a runner may take in the window the batch locked (the oldest open tasks), the server picks one at
@@ -21,6 +22,8 @@ export interface SlotRequest {
   /** Fixture runners take only fixture models; real engines never do. */
   fixture: boolean;
   isEstablished: boolean;
+  /** The most context, in tokens, the runner's GPUs hold (reported with each claim); absent: no long-context tiers. */
+  maxContextTokens?: number | null;
 }
 
 export interface OpenTask {
@@ -30,6 +33,8 @@ export interface OpenTask {
   targetResults: number;
   submitterId: string;
   fixture: boolean;
+  /** Long-context tiers: the context the task needs, in tokens (null: any runner). */
+  contextTokens?: number | null;
 }
 
 export interface ClaimContext {
@@ -42,22 +47,32 @@ export function canTake(request: SlotRequest, task: OpenTask, context: ClaimCont
   if (task.fixture !== request.fixture || task.submitterId === request.owner) return false;
   if (task.triedOwners.includes(request.owner) || task.holderOwners.includes(request.owner)) return false;
   if (holders >= task.targetResults) return false;
+  if (task.contextTokens != null && (request.maxContextTokens ?? 0) < task.contextTokens) return false;
   const isReserved = context.poolHasEstablished && task.establishedHolders === 0 && holders + 1 >= task.targetResults;
   return !isReserved || request.isEstablished;
 }
 
 /**
  * The same rules over a task row `t` joined with its model `m`, for one runner: $owner (text), $fixture (boolean),
- * $established (boolean), $pool (boolean: the pool has established runners), $prefix (the fixture repo prefix).
+ * $established (boolean), $pool (boolean: the pool has established runners), $prefix (the fixture repo prefix),
+ * $capacity (integer: the runner's reported context capacity in tokens, 0 when it reported none).
  * Parameters are given as SQL expressions so that the batch query can apply it per runner of the batch.
  */
-export function eligibleTaskSql(p: { owner: string; fixture: string; established: string; pool: string; prefix: string }): string {
+export function eligibleTaskSql(p: {
+  owner: string;
+  fixture: string;
+  established: string;
+  pool: string;
+  prefix: string;
+  capacity: string;
+}): string {
   return `(
     t."finishedAt" IS NULL AND t."isFull" = false AND m.status = 'ACTIVE'
     AND cardinality(t."holderOwners") < t."targetResults"
     AND starts_with(m.repo, ${p.prefix}) = ${p.fixture}
     AND m."submitterId" <> ${p.owner}
     AND NOT (${p.owner} = ANY (t."triedOwners")) AND NOT (${p.owner} = ANY (t."holderOwners"))
+    AND (t."contextTokens" IS NULL OR t."contextTokens" <= ${p.capacity})
     AND (${p.established} OR NOT ${p.pool} OR t."establishedHolders" > 0
          OR cardinality(t."holderOwners") + 1 < t."targetResults")
   )`;

@@ -34,6 +34,8 @@ export interface ClaimTaskOptions {
   runnerId: string;
   engine: TEngineName;
   gpu?: string | null;
+  /** Context capacity in tokens the runner's GPUs hold: long-context tiers up to it may be claimed. */
+  maxContextTokens?: number | null;
   now: Date;
   leaseMinutes: number;
   trust: TrustSettings;
@@ -180,6 +182,7 @@ async function claimFirst(options: ClaimTaskOptions): Promise<ClaimTaskOutcome &
       runnerId: options.runnerId,
       gpu: options.gpu ?? null,
       fixture: options.engine === "fixture",
+      maxContextTokens: options.maxContextTokens ?? null,
       now,
       leaseExpiresAt,
       claimTokenHash: hash,
@@ -195,7 +198,7 @@ async function claimFirst(options: ClaimTaskOptions): Promise<ClaimTaskOutcome &
     if (outcome.status === "refused") return { claim: null, notice: outcome.notice };
     if (outcome.status !== "claimed") {
       // Nothing free to lock: either nothing is claimable, or another claim held the rows for a moment.
-      if (!(await hasClaimableTask(db, owner, options.runnerId, options.engine, now))) return { claim: null, notice: null };
+      if (!(await hasClaimableTask(db, owner, options.runnerId, options.engine, now, options.maxContextTokens ?? 0))) return { claim: null, notice: null };
       if (Date.now() > giveUpAt) {
         console.warn(`[claims] runner ${options.runnerId}: every task it may take stayed locked for ${LOCKED_WAIT_MS} ms; answering "no task"`);
         return { claim: null, notice: null };
@@ -233,7 +236,14 @@ function toClaim(slot: Omit<ClaimedSlot, "eventId">, token: string, leaseExpires
 }
 
 /** Whether an open task exists that this runner may take (the same rules as the batch, as SQL). */
-async function hasClaimableTask(db: Db, owner: string, runnerId: string, engine: TEngineName, now: Date): Promise<boolean> {
+async function hasClaimableTask(
+  db: Db,
+  owner: string,
+  runnerId: string,
+  engine: TEngineName,
+  now: Date,
+  capacity: number,
+): Promise<boolean> {
   const fixture = engine === "fixture";
   const rows = await db.$queryRawUnsafe<{ found: number }[]>(
     `WITH me AS (
@@ -243,13 +253,14 @@ async function hasClaimableTask(db: Db, owner: string, runnerId: string, engine:
        FROM "Runner" r WHERE r.id = $2
      )
      SELECT 1 AS found FROM me, "Task" t JOIN "Model" m ON m.id = t."modelId"
-     WHERE ${eligibleTaskSql({ owner: "$1", fixture: "$4", established: "me.established", pool: "me.pool", prefix: "$5" })}
+     WHERE ${eligibleTaskSql({ owner: "$1", fixture: "$4", established: "me.established", pool: "me.pool", prefix: "$5", capacity: "$6::int" })}
      LIMIT 1`,
     owner,
     runnerId,
     now,
     fixture,
     FIXTURE_REPO_PREFIX,
+    capacity,
   );
   return rows.length > 0;
 }
@@ -281,6 +292,7 @@ async function claimSpotCheck(options: ClaimTaskOptions & { leaseExpiresAt: Date
       WHERE t.status = 'ACCEPTED' AND t."acceptedResultId" IS NOT NULL AND m.status = 'ACTIVE'
         AND m."submitterId" <> ${owner} AND NOT (${owner} = ANY (t."triedOwners"))
         AND starts_with(m.repo, ${FIXTURE_REPO_PREFIX}) = ${fixture}
+        AND (t."contextTokens" IS NULL OR t."contextTokens" <= ${options.maxContextTokens ?? 0})
       ORDER BY t."finishedAt" DESC LIMIT 50`;
     if (candidates.length === 0) return null;
     const picked = candidates[Math.min(candidates.length - 1, Math.floor(random() * candidates.length))]!;

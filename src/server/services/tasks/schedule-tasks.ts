@@ -20,6 +20,8 @@ import type { DepthSettings } from "@/lib/scheduling/adaptive-depth";
 import { epochOf } from "@/server/services/tasks/epochs";
 
 const SCHEDULER_LOCK = 0x71756f72; // "quor"
+/** The context length assumed for a model whose config.json length is not known: the multiplier-1.0 tiers only. */
+export const DEFAULT_CONTEXT_LENGTH = 32_768;
 
 export interface ScheduleOptions {
   db: Db;
@@ -70,16 +72,20 @@ export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleR
           }
           for (const [items, ids] of byItems) groups.push({ items, modelFilter: Prisma.sql`AND m.id = ANY(${ids}::text[])` });
         }
+        // Long-context tiers: only models whose context length holds the tier (unknown: DEFAULT_CONTEXT_LENGTH).
+        const contextTokens = definition.contextTokens ?? null;
+        const contextFilter =
+          contextTokens === null ? Prisma.empty : Prisma.sql`AND COALESCE(m."contextLength", ${DEFAULT_CONTEXT_LENGTH}) >= ${contextTokens}`;
         for (const { items, modelFilter } of groups) {
           const itemIds = sampleItems(definition, seed, items);
           const rows = await tx.$queryRaw<{ id: string; modelId: string }[]>`
             INSERT INTO "Task" (id, "modelId", "benchmarkId", epoch, "itemIds", status, quorum, "targetResults",
-                                "maxResults", "minAgreement", "createdAt", "updatedAt")
+                                "maxResults", "minAgreement", "contextTokens", "createdAt", "updatedAt")
             SELECT 't' || replace(gen_random_uuid()::text, '-', ''), m.id, ${benchmark.id}, ${epoch}, ${itemIds}::text[],
                    'QUEUED', ${benchmark.quorum}, ${benchmark.quorum}, ${benchmark.maxResults}, ${benchmark.minAgreement},
-                   ${now}, ${now}
+                   ${contextTokens}::int, ${now}, ${now}
             FROM "Model" m
-            WHERE m.status = 'ACTIVE' ${modelFilter}
+            WHERE m.status = 'ACTIVE' ${modelFilter} ${contextFilter}
               AND NOT EXISTS (
                 SELECT 1 FROM "Task" q
                 WHERE q."modelId" = m.id AND q."benchmarkId" = ${benchmark.id} AND q.status = 'QUEUED'

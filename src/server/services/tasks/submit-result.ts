@@ -12,7 +12,7 @@
 import type { Prisma } from "@/generated/prisma/client";
 import { BenchmarkInputError } from "@/lib/benchmarks/errors";
 import { getBenchmark } from "@/lib/benchmarks/registry";
-import { scoreOutputs } from "@/lib/benchmarks/score-outputs";
+import { scoreOutputsAsync, type ScoredOutputs } from "@/lib/benchmarks/score-outputs";
 import type { TSubmitResultRequest } from "@/lib/protocol/runner-api";
 import { verifyPayload } from "@/lib/protocol/signing";
 import { poolOf, type Db } from "@/server/db";
@@ -114,9 +114,10 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
   }
 
   const definition = getBenchmark(task.benchmarkId);
-  let scored: ReturnType<typeof scoreOutputs>;
+  let scored: ScoredOutputs;
   try {
-    scored = scoreOutputs(definition, task.itemIds, payload.outputs);
+    // Async for benchmarks whose outputs are programs: the server runs them itself (code-executor/executor.ts).
+    scored = await scoreOutputsAsync(definition, task.itemIds, payload.outputs);
   } catch (error) {
     if (error instanceof BenchmarkInputError) {
       throw new AppError("INVALID_OUTPUTS", `Invalid outputs: ${error.message}`, { field: "outputs" });

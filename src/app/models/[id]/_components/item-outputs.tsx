@@ -94,7 +94,7 @@ function ItemRecord({ item, metrics }: { item: Item; metrics: string[] }) {
         </span>
       </div>
       {item.question ? (
-        <p className="text-zinc-700 dark:text-zinc-300">
+        <p className="whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">
           <span className="text-xs font-medium text-zinc-500 dark:text-zinc-400">Question: </span>
           {item.question}
         </p>
@@ -108,6 +108,18 @@ function ItemRecord({ item, metrics }: { item: Item; metrics: string[] }) {
         </div>
       ) : null}
       {item.choices && item.loglikelihoods ? <Choices item={item} /> : null}
+      {item.detail && Object.values(item.detail).some((value) => value !== "") ? (
+        <dl aria-label="Details" className="space-y-1 text-xs">
+          {Object.entries(item.detail)
+            .filter(([, value]) => value !== "")
+            .map(([key, value]) => (
+              <div key={key}>
+                <dt className="font-medium text-zinc-500 dark:text-zinc-400">{detailLabel(key)}</dt>
+                <dd className="whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{value}</dd>
+              </div>
+            ))}
+        </dl>
+      ) : null}
       <div className="flex flex-wrap gap-x-4 gap-y-1 text-xs">
         {item.reference !== null ? (
           <span>
@@ -124,6 +136,14 @@ function ItemRecord({ item, metrics }: { item: Item; metrics: string[] }) {
       </div>
     </li>
   );
+}
+
+/** `r0.justification` -> "Record r0: justification"; `reason` -> "Why it failed". */
+function detailLabel(key: string): string {
+  if (key === "reason") return "Why it failed";
+  const [record, field] = key.split(".");
+  if (!field) return key;
+  return `Record ${record}: ${field === "cites_evidence" ? "quotes the evidence" : field}`;
 }
 
 function Choices({ item }: { item: Item }) {

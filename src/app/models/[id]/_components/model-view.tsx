@@ -8,6 +8,7 @@ import { ScoreInterval, type ScoreSummary } from "@/app/_components/score-interv
 import { Badge } from "@/app/_components/status-badge";
 import {
   hubUrl,
+  isUnboundedMetric,
   metricLabel,
   parseModelRef,
   PRECISION_LABELS,
@@ -155,8 +156,11 @@ export function ModelView({
                         <div className="flex flex-wrap gap-6">
                           {Object.entries(metrics).map(([metric, summary]) => (
                             <div key={metric}>
-                              <div className="text-xs text-zinc-500 dark:text-zinc-400">{metricLabel(metric)}</div>
-                              <ScoreInterval summary={summary} />
+                              <div className="text-xs text-zinc-500 dark:text-zinc-400">
+                                {metricLabel(metric)}
+                                {isUnboundedMetric(metric) ? " ↓ lower is better" : ""}
+                              </div>
+                              <ScoreInterval summary={summary} unit={isUnboundedMetric(metric) ? "number" : "percent"} />
                             </div>
                           ))}
                         </div>

@@ -3,7 +3,7 @@
 import { useId, useState } from "react";
 import { RelativeTime } from "@/app/_components/relative-time";
 import { Badge, TaskStatusBadge, VerdictBadge } from "@/app/_components/status-badge";
-import { formatDuration, formatPercent, metricLabel } from "@/app/_lib/format";
+import { formatDuration, formatMetric, formatPercent, metricLabel } from "@/app/_lib/format";
 import type { RouterOutputs } from "@/app/_lib/router-types";
 import { ItemOutputs } from "@/app/models/[id]/_components/item-outputs";
 
@@ -106,7 +106,7 @@ export function TaskCard({ task }: { task: ModelTask }) {
                       {score ? (
                         Object.entries(score).map(([metric, value]) => (
                           <span key={metric} className="mr-3 whitespace-nowrap">
-                            {metricLabel(metric)} {formatPercent(value)}
+                            {metricLabel(metric)} {formatMetric(metric, value)}
                           </span>
                         ))
                       ) : (
