@@ -54,6 +54,9 @@ export default defineConfig({
       QUORUM_EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54400",
       NEXTAUTH_URL: baseURL,
       AUTH_DEV_LOGIN: "true",
+      // A test run: development sign-in on a production build, and the fixture engine/models (test doubles).
+      QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION: "true",
+      QUORUM_ALLOW_TEST_DOUBLES: "true",
       QUORUM_ADMINS: "admin",
       // The seed expects each claim to land on the model it just registered: no spot checks in this run.
       SPOT_CHECK_SHARE: "0",

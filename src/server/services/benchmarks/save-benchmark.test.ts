@@ -91,4 +91,15 @@ describe("benchmark.create", () => {
       message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2\)/),
     });
   });
+
+  it("refuses a quorum below 3, even from an admin: fewer results cannot outvote one dishonest runner", async () => {
+    const admin = await userCaller(database.db, await createUser(database.db, undefined, "ADMIN"), clock);
+    for (const quorum of [1, 2]) {
+      await expect(admin.benchmark.create({ key: "gsm8k@3", ...settings, quorum })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        cause: { issues: [expect.objectContaining({ path: ["quorum"], message: "quorum: at least 3" })] },
+      });
+    }
+    expect((await database.db.benchmark.findUniqueOrThrow({ where: { id: "gsm8k@3" } })).quorum).toBeGreaterThanOrEqual(3);
+  });
 });
