@@ -6,6 +6,7 @@
 import type { Prisma } from "@/generated/prisma/client";
 import { poolItemScores, type Aggregate } from "@/lib/benchmarks/aggregate";
 import { getBenchmark } from "@/lib/benchmarks/registry";
+import { areTestDoublesAllowed, isFixtureRepo } from "@/server/services/test-doubles/test-doubles";
 
 interface StoredRecord {
   item: string;
@@ -18,6 +19,12 @@ export async function updateLeaderboardRow(
   benchmarkId: string,
 ): Promise<void> {
   const definition = getBenchmark(benchmarkId);
+  const model = await tx.model.findUniqueOrThrow({ where: { id: modelId }, select: { repo: true } });
+  if (isFixtureRepo(model.repo) && !areTestDoublesAllowed()) {
+    // A test double never reaches a public board, whatever got it this far.
+    await tx.leaderboardRow.deleteMany({ where: { modelId, benchmarkId } });
+    return;
+  }
   const tasks = await tx.task.findMany({
     where: { modelId, benchmarkId, status: "ACCEPTED", acceptedResultId: { not: null } },
     select: { acceptedResultId: true },

@@ -8,6 +8,7 @@ import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
 import type { TRegisterModelRequest } from "@/server/services/models/model-input";
 import { getSubmitQuota } from "@/server/services/models/submit-quota";
+import { areTestDoublesAllowed, assertNotFixtureRepo } from "@/server/services/test-doubles/test-doubles";
 import { scheduleTasks } from "@/server/services/tasks/schedule-tasks";
 
 export async function registerModel(options: {
@@ -18,8 +19,13 @@ export async function registerModel(options: {
   normRequired: number;
   normWindowHours: number;
   epochMinutes: number;
+  /** Accept `fixture/*` repos (tests, demo, benches); defaults to QUORUM_ALLOW_TEST_DOUBLES. */
+  allowTestDoubles?: boolean;
 }): Promise<{ id: string; tasksCreated: number }> {
   const { db, actor, input, now } = options;
+  const allowTestDoubles = options.allowTestDoubles ?? areTestDoublesAllowed();
+  assertNotFixtureRepo(input.repo, "repo", allowTestDoubles);
+  if (input.baseModel) assertNotFixtureRepo(input.baseModel, "baseModel", allowTestDoubles);
   const existing = await db.model.findUnique({ where: { repo_revision: { repo: input.repo, revision: input.revision } } });
   if (existing) {
     throw new AppError("CONFLICT", `${input.repo}@${input.revision.slice(0, 7)} is already registered.`, {
