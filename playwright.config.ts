@@ -57,6 +57,8 @@ export default defineConfig({
       // A test run: development sign-in on a production build, and the fixture engine/models (test doubles).
       QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION: "true",
       QUORUM_ALLOW_TEST_DOUBLES: "true",
+      // The e2e suite registers made-up repos; the Hub admission is tested against the Hub test double in vitest.
+      QUORUM_HUB_CHECKS: "false",
       QUORUM_ADMINS: "admin",
       // The seed expects each claim to land on the model it just registered: no spot checks in this run.
       SPOT_CHECK_SHARE: "0",

@@ -36,6 +36,8 @@ export const envSchema = z.object({
   // Admission at the door (docs/security.md): the Hub that registrations are checked against, and the size cap.
   HF_ENDPOINT: z.string().url("expected the Hugging Face Hub URL, e.g. https://huggingface.co").default("https://huggingface.co"),
   HF_TOKEN: z.string().optional(),
+  // Off only where test doubles are allowed (tests register made-up repos that no Hub knows).
+  QUORUM_HUB_CHECKS: bool.default(true),
   MAX_MODEL_GB: z.coerce.number().positive().default(200),
   // Bounded inputs (docs/security.md, "Limits"): request bodies, batches, rate limits, live connections.
   MAX_BODY_BYTES: positiveInt.default(4 * 1024 * 1024),
@@ -104,6 +106,12 @@ export function parseEnv(source) {
       "Invalid environment:\n  AUTH_DEV_LOGIN: development sign-in lets anyone sign in as any user, admins included, and is refused " +
         "in production. Unset AUTH_DEV_LOGIN, or for a private demo or a test run only set " +
         "QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION=true.",
+    );
+  }
+  if (!env.QUORUM_HUB_CHECKS && !env.QUORUM_ALLOW_TEST_DOUBLES) {
+    throw new Error(
+      "Invalid environment:\n  QUORUM_HUB_CHECKS: registrations are checked on the Hub on every real server; it can be turned off only " +
+        "together with QUORUM_ALLOW_TEST_DOUBLES=true (tests and demos).",
     );
   }
   return env;

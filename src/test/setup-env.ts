@@ -3,3 +3,5 @@ process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.SPOT_CHECK_SHARE ??= "0";
 // Tests run the fixture engine and fixture/* models (test doubles); a public server refuses them.
 process.env.QUORUM_ALLOW_TEST_DOUBLES ??= "true";
+// Tests register made-up repos; admit-model.test.ts checks the Hub admission against the Hub test double.
+process.env.QUORUM_HUB_CHECKS ??= "false";

@@ -129,13 +129,13 @@ beforeEach(async () => {
 });
 
 describe("fetchModelWeights against the Hub double", () => {
-  it("fetches a pinned commit into the Hub cache layout, with progress, and skips pickle files", async () => {
+  it("fetches a pinned commit into the Hub cache layout, with progress, and skips pickle files and files off the allow-list", async () => {
     const progress: Array<{ downloadedBytes: number; totalBytes: number }> = [];
     const fetched = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url, onProgress: (p) => progress.push(p) });
 
     expect(fetched.model.storageDir).toBe(path.join(cacheDir, repoFolderName("test-org/tiny")));
     expect(fetched.model.snapshotDir).toBe(path.join(fetched.model.storageDir, "snapshots", TINY));
-    expect([...fetched.model.files].sort()).toEqual(["README.md", "config.json", "generation_config.json", "model.safetensors", "tokenizer.json"]);
+    expect([...fetched.model.files].sort()).toEqual(["config.json", "generation_config.json", "model.safetensors", "tokenizer.json"]);
     expect(await readFile(path.join(fetched.model.snapshotDir, "model.safetensors"))).toEqual(weights);
     // Relative symlinks, so the repo folder can be mounted anywhere.
     const link = await readlink(path.join(fetched.model.snapshotDir, "model.safetensors"));
@@ -150,6 +150,24 @@ describe("fetchModelWeights against the Hub double", () => {
     hub.requests.length = 0;
     const again = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url });
     expect(again.downloadedBytes).toBe(0);
+    expect(hub.requests.filter((r) => r.includes("/resolve/") || r.includes("/cdn/"))).toEqual([]);
+  });
+
+  it("refuses a model over --max-download-bytes from its file list, before fetching a single byte", async () => {
+    const error = await refusal(fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url, maxDownloadBytes: 100_000 }));
+    expect(error.reason).toBe("too-large");
+    expect(error.message).toMatch(/over this runner's cap/);
+    expect(error.hint).toMatch(/--max-download-bytes/);
+    expect(hub.requests.filter((r) => r.includes("/resolve/") || r.includes("/cdn/"))).toEqual([]);
+    // An adapter counts its base model too.
+    const adapter = await refusal(
+      fetchModelWeights(ref("test-org/lora", ADAPTER, { weightType: "ADAPTER", baseModel: `test-org/tiny@${TINY}` }), {
+        cacheDir,
+        hubUrl: hub.url,
+        maxDownloadBytes: 200_000,
+      }),
+    );
+    expect(adapter.reason).toBe("too-large");
     expect(hub.requests.filter((r) => r.includes("/resolve/") || r.includes("/cdn/"))).toEqual([]);
   });
 

@@ -59,7 +59,12 @@ export interface FetchWeightsOptions {
   onProgress?: (progress: { downloadedBytes: number; totalBytes: number; cachedBytes: number }) => void;
   signal?: AbortSignal;
   logger?: Logger;
+  /** Refuse a model (with its base) whose files would exceed this many bytes, before any byte is fetched. */
+  maxDownloadBytes?: number;
 }
+
+/** 200 GB: the largest checkpoints a volunteer's disk is expected to hold (`--max-download-bytes`). */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 200e9;
 
 export interface FetchedRepo {
   repo: string;
@@ -120,8 +125,20 @@ export async function fetchModelWeights(model: TModelRef, options: FetchWeightsO
   const hubUrl = resolveHubUrl(options.hubUrl);
   const ctx = { ...options, hubUrl };
 
-  const modelPlan = await planRepo(model.repo, model.revision, isAdapter, ctx);
-  const basePlan = baseRef ? await planRepo(baseRef.repo, baseRef.revision, false, ctx) : null;
+  // File lists first: the byte cap and every list-only refusal apply before a single file is fetched.
+  const modelListing = await listRepo(model.repo, model.revision, isAdapter, ctx);
+  const baseListing = baseRef ? await listRepo(baseRef.repo, baseRef.revision, false, ctx) : null;
+  const maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+  const plannedBytes = [modelListing, baseListing].reduce((sum, listing) => sum + (listing?.plannedBytes ?? 0), 0);
+  if (plannedBytes > maxBytes) {
+    throw new WeightsRefusedError(
+      "too-large",
+      `${model.repo}${baseRef ? ` with its base ${baseRef.repo}` : ""} needs ${(plannedBytes / 1e9).toFixed(1)} GB, over this runner's cap of ${(maxBytes / 1e9).toFixed(1)} GB.`,
+      "Raise the cap with `--max-download-bytes <bytes>` if this machine has the disk for it.",
+    );
+  }
+  const modelPlan = await planRepo(modelListing, isAdapter, ctx);
+  const basePlan = baseListing ? await planRepo(baseListing, false, ctx) : null;
   if (basePlan) {
     const declared = modelPlan.config.base_model_name_or_path;
     if (typeof declared === "string" && declared !== basePlan.repo) {
@@ -181,7 +198,15 @@ function hubParams(ctx: Ctx) {
   };
 }
 
-async function planRepo(repo: string, revision: string, isAdapter: boolean, ctx: Ctx): Promise<RepoPlan> {
+interface RepoListing {
+  repo: string;
+  revision: string;
+  files: RepoFile[];
+  /** What the plan would download, before the safetensors index can narrow it. */
+  plannedBytes: number;
+}
+
+async function listRepo(repo: string, revision: string, isAdapter: boolean, ctx: Ctx): Promise<RepoListing> {
   assertPinned(repo, revision);
   const params = hubParams(ctx);
   const info = await hubCall(repo, revision, () => modelInfo({ ...params, name: repo, revision, additionalFields: ["sha"] }));
@@ -199,13 +224,17 @@ async function planRepo(repo: string, revision: string, isAdapter: boolean, ctx:
       files.push({ path: entry.path, size: entry.size, oid: entry.oid ?? "", lfsSha256: entry.lfs?.oid ?? null });
     }
   });
+  // Refusals that need only the file list come first, so nothing is downloaded for a refused repo.
+  const plannedBytes = planDownload(repo, files, { isAdapter, indexWeightMap: null }).download.reduce((sum, f) => sum + f.size, 0);
+  return { repo, revision, files, plannedBytes };
+}
+
+async function planRepo(listing: RepoListing, isAdapter: boolean, ctx: Ctx): Promise<RepoPlan> {
+  const { repo, revision, files } = listing;
 
   const storageDir = path.join(ctx.cacheDir, repoFolderName(repo));
   const snapshotDir = path.join(storageDir, "snapshots", revision);
   const plan: RepoPlan = { repo, revision, storageDir, snapshotDir, files: [], config: {} };
-
-  // Refusals that need only the file list come first, so nothing is downloaded for a refused repo.
-  planDownload(repo, files, { isAdapter, indexWeightMap: null });
 
   const configName = isAdapter ? "adapter_config.json" : "config.json";
   const configFile = files.find((f) => f.path === configName)!;

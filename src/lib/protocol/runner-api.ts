@@ -186,5 +186,9 @@ export const QUORUM_ERROR_CODES = [
   "QUOTA",
   "VALIDATION",
   "UNAUTHENTICATED",
+  /** A service the server depends on (the Hub) did not answer: retry later. */
+  "UNAVAILABLE",
+  /** Too many requests: retry after the time the message names. */
+  "RATE_LIMITED",
 ] as const;
 export type TQuorumErrorCode = (typeof QUORUM_ERROR_CODES)[number];

@@ -64,6 +64,8 @@ const HTTP_CODE: Record<TQuorumErrorCode, TRPCError["code"]> = {
   WRONG_ITEMS: "BAD_REQUEST",
   INVALID_OUTPUTS: "BAD_REQUEST",
   VALIDATION: "BAD_REQUEST",
+  UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  RATE_LIMITED: "TOO_MANY_REQUESTS",
 };
 
 function quorumCodeOf(error: TRPCError): TQuorumErrorCode | null {

@@ -18,6 +18,9 @@ export const modelRouter = createTRPCRouter({
         normRequired: env.NORM_REQUIRED,
         normWindowHours: env.NORM_WINDOW_H,
         epochMinutes: env.EPOCH_MINUTES,
+        admission: env.QUORUM_HUB_CHECKS
+          ? { hubUrl: env.HF_ENDPOINT, accessToken: env.HF_TOKEN, maxBytes: env.MAX_MODEL_GB * 1e9 }
+          : null,
       }),
     ),
 

@@ -8,7 +8,8 @@ import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
 import type { TRegisterModelRequest } from "@/server/services/models/model-input";
 import { getSubmitQuota } from "@/server/services/models/submit-quota";
-import { areTestDoublesAllowed, assertNotFixtureRepo } from "@/server/services/test-doubles/test-doubles";
+import { admitModel, type AdmissionSettings } from "@/server/services/models/admit-model";
+import { areTestDoublesAllowed, assertNotFixtureRepo, isFixtureRepo } from "@/server/services/test-doubles/test-doubles";
 import { scheduleTasks } from "@/server/services/tasks/schedule-tasks";
 
 export async function registerModel(options: {
@@ -21,6 +22,8 @@ export async function registerModel(options: {
   epochMinutes: number;
   /** Accept `fixture/*` repos (tests, demo, benches); defaults to QUORUM_ALLOW_TEST_DOUBLES. */
   allowTestDoubles?: boolean;
+  /** Check the repo on the Hub before registering (admit-model.ts); null or omitted: no Hub checks. */
+  admission?: AdmissionSettings | null;
 }): Promise<{ id: string; tasksCreated: number }> {
   const { db, actor, input, now } = options;
   const allowTestDoubles = options.allowTestDoubles ?? areTestDoublesAllowed();
@@ -50,6 +53,9 @@ export async function registerModel(options: {
         "`pnpm runner login --server <this site> --token <token>` and `pnpm runner start`.",
       { details: { quota } },
     );
+  }
+  if (options.admission && !(allowTestDoubles && isFixtureRepo(input.repo))) {
+    await admitModel(input, options.admission);
   }
   const model = await db.$transaction(async (tx) => {
     const created = await tx.model.create({
