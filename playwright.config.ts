@@ -59,6 +59,9 @@ export default defineConfig({
       QUORUM_ALLOW_TEST_DOUBLES: "true",
       // The e2e suite registers made-up repos; the Hub admission is tested against the Hub test double in vitest.
       QUORUM_HUB_CHECKS: "false",
+      // Every e2e client comes from 127.0.0.1: the per-address limits are exercised by the fuzz tests and bench:abuse.
+      RATE_SIGNIN_PER_MIN: "100000",
+      RATE_IP_PER_MIN: "100000",
       QUORUM_ADMINS: "admin",
       // The seed expects each claim to land on the model it just registered: no spot checks in this run.
       SPOT_CHECK_SHARE: "0",

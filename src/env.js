@@ -49,6 +49,7 @@ export const envSchema = z.object({
   LIVE_MAX_PER_CLIENT: positiveInt.default(8),
   LIVE_MAX_TOTAL: positiveInt.default(2000),
   LEADERBOARD_CACHE_MB: positiveInt.default(32),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().default(0),
   QUORUM_ADMINS: z
     .string()
     .default("")

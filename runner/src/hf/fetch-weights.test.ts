@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -256,6 +256,28 @@ describe("fetchModelWeights against the Hub double", () => {
     const fetched = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url });
     expect(await readFile(path.join(fetched.model.snapshotDir, "model.safetensors"))).toEqual(weights);
     expect(hub.requests.filter((r) => /\/cdn\/\w+$/.test(r)).length).toBe(2);
+  });
+
+  it("shares one cache between runners: concurrent fetches download each file once; a dead runner's lock is taken over", async () => {
+    const [a, b] = await Promise.all([
+      fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url }),
+      fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url }),
+    ]);
+    expect(await readFile(path.join(a.model.snapshotDir, "model.safetensors"))).toEqual(weights);
+    expect(a.downloadedBytes + b.downloadedBytes).toBeLessThan(2 * weights.length);
+
+    // A lock left by a runner that died (in another container, say) is stale once its mtime is 30 s old.
+    const other = await mkdtemp(path.join(os.tmpdir(), "quorum-hf-stale-"));
+    const first = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir: other, hubUrl: hub.url });
+    const blobs = path.join(first.model.storageDir, "blobs");
+    const blob = path.join(blobs, (await readdir(blobs)).find((name) => name.length === 64)!);
+    await rm(blob);
+    await mkdir(`${blob}.lock`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${blob}.lock`, old, old);
+    const again = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir: other, hubUrl: hub.url });
+    expect(await readFile(path.join(again.model.snapshotDir, "model.safetensors"))).toEqual(weights);
+    await rm(other, { recursive: true, force: true });
   });
 
   it("takes the Hub's address from HF_ENDPOINT", () => {

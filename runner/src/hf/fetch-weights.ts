@@ -2,18 +2,19 @@
  * Fetches pinned weights from the Hugging Face Hub into a local cache before any container starts (containers have
  * no network). Uses @huggingface/hub for every Hub call (model info, file tree, file download incl. HTTP ranges);
  * adds what the runner needs on top: the refusal policy (weights-policy.ts), progress, resume of interrupted files,
- * size and hash verification (sha256 for LFS files, git blob sha1 otherwise), and a per-file lock so that several
- * runners can share one cache. The cache uses the Hub's layout (`models--org--name/{blobs,snapshots/<commit>}`,
+ * size and hash verification (sha256 for LFS files, git blob sha1 otherwise), and a per-file lock (proper-lockfile) so that
+ * several runners, in other containers or on other hosts, can share one cache. The cache uses the Hub's layout (`models--org--name/{blobs,snapshots/<commit>}`,
  * relative symlinks), so a repo folder can be mounted read-only into a container as it is.
  */
-import { createHash, randomUUID, type Hash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, mkdir, open, readFile, readlink, rename, rm, stat, symlink, unlink } from "node:fs/promises";
+import { lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { downloadFile, HubApiError, listFiles, modelInfo } from "@huggingface/hub";
+import lockfile from "proper-lockfile";
 import type { TModelRef } from "@/lib/protocol/runner-api";
 import type { Logger } from "../log";
 import {
@@ -301,7 +302,7 @@ async function ensureFile(plan: RepoPlan, file: RepoFile, ctx: Ctx, onBytes: (by
     return { fromNetwork: 0 };
   }
   await mkdir(path.dirname(blobPath), { recursive: true });
-  const release = await acquireLock(`${blobPath}.lock`, ctx.signal);
+  const release = await acquireLock(blobPath, ctx.signal, ctx.logger);
   try {
     // Another runner may have finished it while this one waited for the lock.
     const after = await stat(blobPath).catch(() => null);
@@ -420,39 +421,27 @@ async function linkPointer(pointerPath: string, blobPath: string): Promise<void>
   await symlink(target, pointerPath);
 }
 
-/** Tells this process's locks from a dead process's that had the same pid (pid 1 in a container, say). */
-const LOCK_OWNER = `${process.pid}:${randomUUID()}`;
-
-/** An exclusive lock file holding its owner; a lock whose owner died is taken over. */
-async function acquireLock(lockPath: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+/**
+ * An exclusive lock on one blob, shared by every runner that uses this cache: other processes, other containers,
+ * other hosts on a network filesystem. proper-lockfile holds it as a directory whose mtime the owner refreshes every
+ * few seconds; a lock not refreshed for 30 s belonged to a runner that died and is taken over. (Process ids cannot
+ * tell that across containers or hosts.)
+ */
+async function acquireLock(blobPath: string, signal?: AbortSignal, logger?: Logger): Promise<() => Promise<void>> {
   for (;;) {
     signal?.throwIfAborted();
     try {
-      const handle = await open(lockPath, "wx");
-      await handle.writeFile(LOCK_OWNER);
-      await handle.close();
-      return async () => {
-        await rm(lockPath, { force: true });
-      };
+      return await lockfile.lock(blobPath, {
+        lockfilePath: `${blobPath}.lock`,
+        realpath: false,
+        stale: 30_000,
+        update: 5_000,
+        retries: 0,
+        onCompromised: (error) => logger?.warn("a download lock was taken over by another runner", { file: blobPath, error: error.message }),
+      });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = (await readFile(lockPath, "utf8").catch(() => "")).trim();
-    const pid = Number(owner.split(":")[0]);
-    const stale = !Number.isInteger(pid) || pid <= 0 || (pid === process.pid ? owner !== LOCK_OWNER : !isAlive(pid));
-    if (stale) {
-      await rm(lockPath, { force: true });
-      continue;
+      if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

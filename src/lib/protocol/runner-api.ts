@@ -141,26 +141,31 @@ export const ZSubmissionPayloadSchema = z.object({
   /** ISO-8601 time of signing; the server refuses signatures outside its clock-skew window. */
   signedAt: z.string().datetime(),
   benchmark: z.string(),
-  outputs: z.array(ZItemOutputSchema).min(1),
+  outputs: z.array(ZItemOutputSchema).min(1).max(1000),
   /** sha256 of the canonical per-item records, as computed by the shared benchmark module. */
   outputsSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** The runner's own scores: kept for audit only; the server recomputes every score. */
-  claimedScore: z.record(z.string(), z.number()),
+  /** The runner's own scores: kept for audit only; the server recomputes every score. Scores lie in [0, 1]. */
+  claimedScore: z
+    .record(z.string().min(1).max(100), z.number().min(0, "a score is at least 0").max(1, "a score is at most 1"))
+    .refine((scores) => Object.keys(scores).length <= 32, "at most 32 metrics"),
   engine: z.object({
     name: z.string().min(1).max(100),
     version: z.string().min(1).max(100),
     imageDigest: z.string().min(1).max(200),
   }),
   gpu: z.string().max(200).nullable(),
-  runtimeSeconds: z.number().nonnegative(),
-  energyKwh: z.number().nonnegative().nullable(),
+  runtimeSeconds: z.number().nonnegative().max(30 * 86_400),
+  energyKwh: z.number().nonnegative().max(1e6).nullable(),
 });
 export type TSubmissionPayload = z.infer<typeof ZSubmissionPayloadSchema>;
 
 export const ZSubmitResultRequestSchema = z.object({
   payload: ZSubmissionPayloadSchema,
-  /** ed25519 signature of the canonical payload, base64url. */
-  signature: z.string().min(1),
+  /**
+   * ed25519 signature of the canonical payload: exactly 64 bytes as unpadded base64url (86 characters). Node's
+   * decoder ignores trailing junk, so anything looser would make a signature malleable.
+   */
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, "expected an ed25519 signature: 86 base64url characters"),
 });
 export type TSubmitResultRequest = z.infer<typeof ZSubmitResultRequestSchema>;
 

@@ -6,6 +6,8 @@
  * one recomputation.
  */
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { env } from "@/env";
 import { BOARD_EVENT_KINDS } from "@/lib/live-events";
 import { poolOf, type Db } from "@/server/db";
 import { listBenchmarks } from "@/server/services/benchmarks/list-benchmarks";
@@ -63,7 +65,12 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
       metrics: b.metrics.map((m) => m.name),
     })),
   });
-  const pages = new Map<string, { body: string; etag: string }>();
+  // Rendered pages of this version, bounded in bytes (LEADERBOARD_CACHE_MB): a client walking every offset and
+  // limit evicts old pages instead of growing the heap.
+  const pages = new LRUCache<string, { body: string; etag: string }>({
+    maxSize: env.LEADERBOARD_CACHE_MB * 1024 * 1024,
+    sizeCalculation: (page) => page.body.length * 2 + 128,
+  });
   return {
     version,
     board,
@@ -73,7 +80,7 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
       if (!page) {
         const body = JSON.stringify(toPublicLeaderboard(board, version, { offset, limit }));
         page = { body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
-        if (pages.size < 1000) pages.set(key, page);
+        pages.set(key, page);
       }
       return page;
     },

@@ -341,7 +341,7 @@ async function settleConsensus(
     now,
     trust,
   });
-  await updateLeaderboardRow(tx, task.modelId, task.benchmarkId);
+  await updateLeaderboardRow(tx, { modelId: task.modelId, benchmarkId: task.benchmarkId, acceptedResultId: decision.acceptedId });
   events.push({
     kind: "task.accepted",
     taskId,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.hoisted(() => {
   process.env.QUORUM_ALLOW_TEST_DOUBLES = "false";
+  process.env.QUORUM_HUB_CHECKS = "true";
 });
 
 const { createTestDatabase } = await import("@/test/db");
