@@ -17,6 +17,10 @@ import { batchSizeOf, readBoundedBody, RequestTooLargeError, trpcErrorResponse }
 const ENDPOINT = "/api/trpc";
 const LIVE_PATH = `${ENDPOINT}/live.events`;
 
+/** A NUL character, raw or as a JSON escape (`\u0000`); in a URL also percent-encoded. */
+const NUL_IN_JSON = /\\u0000|\u0000/i;
+const NUL_IN_URL = /%00|\\u0000|%5Cu0000/i;
+
 export function createTrpcHttpHandler(options: {
   getDb: () => Db;
   getUser: (req: Request) => Promise<SessionUser | null>;
@@ -44,9 +48,11 @@ export function createTrpcHttpHandler(options: {
   return async (incoming) => {
     const url = new URL(incoming.url);
     let req = incoming;
+    let bodyText: string | null = null;
     if (incoming.method === "POST") {
       try {
         const body = await readBoundedBody(incoming, env.MAX_BODY_BYTES);
+        bodyText = body ? new TextDecoder().decode(body) : null;
         req = new Request(incoming.url, { method: "POST", headers: incoming.headers, body: body as BodyInit | null });
       } catch (error) {
         if (!(error instanceof RequestTooLargeError)) throw error;
@@ -55,6 +61,10 @@ export function createTrpcHttpHandler(options: {
           connection: "close",
         });
       }
+    }
+    // PostgreSQL text cannot hold NUL: refuse it here, naming the problem, rather than fail in the database.
+    if (NUL_IN_URL.test(url.search) || (bodyText !== null && NUL_IN_JSON.test(bodyText))) {
+      return trpcErrorResponse(400, "BAD_REQUEST", "VALIDATION", "Text may not contain NUL characters (\\u0000).");
     }
     // Checked once the (bounded) body is read, so the connection stays usable for the client's next request.
     const calls = batchSizeOf(url, ENDPOINT);

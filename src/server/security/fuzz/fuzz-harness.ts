@@ -73,6 +73,8 @@ export async function startFuzzServer(options: { getDb: () => Db; users: Map<str
         if (!response.body) return void res.end();
         const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
         body.on("error", () => res.destroy());
+        // A client that leaves cancels the response stream (as Next.js does), which frees a live connection's slot.
+        res.on("close", () => body.destroy());
         body.pipe(res);
       })
       .catch((error: unknown) => {
