@@ -1,5 +1,12 @@
 /** The limits at the door: body and batch caps, live connection slots, and rate limits stored in PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.RATE_IP_PER_MIN = "5";
+  process.env.MAX_BODY_BYTES = "10000";
+});
+
+import { createTrpcHttpHandler } from "@/server/api/http-handler";
 import { poolOf } from "@/server/db";
 import { createLiveSlots, onStreamEnd } from "@/server/security/live-connections";
 import { createRateLimits } from "@/server/security/rate-limits";
@@ -71,5 +78,27 @@ describe("rate limits in PostgreSQL", () => {
     await expect(one.consume("mutationUser", "user-2")).resolves.toBeUndefined();
     const { rows } = await poolOf(database.db).query<{ points: number }>(`SELECT points FROM rate_limits WHERE key = 'mutationUser:user-1'`);
     expect(rows[0]!.points).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("the /api/trpc door", () => {
+  it("answers oversized bodies with 413, batches over the cap and NUL characters with 400, and floods with 429", async () => {
+    const handler = createTrpcHttpHandler({ getDb: () => database.db, getUser: async () => null });
+    const send = (path: string, init: RequestInit = {}) =>
+      handler(new Request(`http://localhost/api/trpc/${path}`, { headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.7" }, ...init }));
+    const big = await send("model.register", { method: "POST", body: JSON.stringify({ json: { repo: "x".repeat(20_000) } }) });
+    expect(big.status).toBe(413);
+    const batch = await send(`${Array.from({ length: 11 }, () => "leaderboard.get").join(",")}?batch=1&input=%7B%7D`);
+    expect(batch.status).toBe(400);
+    expect(await batch.text()).toContain("at most 10 calls");
+    const nul = await send(`model.get?input=${encodeURIComponent(JSON.stringify({ json: { id: "a\u0000b" } }))}`);
+    expect(nul.status).toBe(400);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await send("token.revoke", { method: "POST", body: JSON.stringify({ json: { id: "x" } }) })).status);
+    }
+    // Anonymous: 401 until the address is over its limit, then 429.
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
   });
 });
