@@ -10,6 +10,10 @@ const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "
 // As root, the embedded PostgreSQL runs as the `postgres` user and must reach its data folder.
 chmodSync(dataDir, 0o755);
 process.env.E2E_DATA_DIR = dataDir;
+// The seeds register fixture models (test doubles) in-process, in the test workers: they run under the same rules
+// as the server below.
+process.env.QUORUM_ALLOW_TEST_DOUBLES = "true";
+process.env.QUORUM_HUB_CHECKS = "false";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",

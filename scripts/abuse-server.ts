@@ -41,3 +41,8 @@ const server = await startFuzzServer({
 });
 console.log(JSON.stringify({ url: server.url, pid: process.pid, ids: { modelId, runnerId: runner.runnerId, tokenId }, credentials: { userId: user.id, adminId: admin.id, token } }));
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
+// The bench measures retained memory: on SIGUSR2 collect garbage (node --expose-gc), then answer on stdout.
+process.on("SIGUSR2", () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  console.log("gc-done");
+});
