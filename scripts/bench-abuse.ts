@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:abuse`: a bounded load from loopback against the app's own handlers on a fresh PostgreSQL database
  * (scripts/abuse-server.ts, in its own process so its memory is measured alone). It stops by itself. Phases:
- *  1. fuzz: FUZZ_INPUTS (10,000) property-based inputs to every tRPC procedure and public route, 8 at a time;
+ *  1. fuzz: FUZZ_INPUTS (10,000) property-based inputs to every tRPC procedure and public route, 2 at a time;
  *  2. oversized bodies (8 MiB), 3. batch floods (50 calls per batch), 4. 1,000 distinct leaderboard pages,
  *  5. 200 live clients that never read while 50,000 events are published, 6. a burst of 1,000 mutations from one user.
  * Throughout, a normal client reads the leaderboard every 50 ms; its p95 latency is `legit_p95_ms`. `limited` is the
@@ -105,7 +105,7 @@ try {
   // 1. Fuzzing.
   const inputs: FuzzRequest[] = fc.sample(fuzzRequests(ids), { numRuns: FUZZ_INPUTS, seed: 20261203 });
   let done = 0;
-  await pool(inputs, 4, async (request) => {
+  await pool(inputs, 2, async (request) => {
     const { status } = await sendFuzzRequest(url, request, credentials).catch(() => ({ status: 0 }));
     count(status);
     if (++done % 1000 === 0) log(`fuzz ${done}/${FUZZ_INPUTS} (5xx so far: ${http5xx})`);
