@@ -10,6 +10,10 @@ const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "
 // As root, the embedded PostgreSQL runs as the `postgres` user and must reach its data folder.
 chmodSync(dataDir, 0o755);
 process.env.E2E_DATA_DIR = dataDir;
+// The seeds register fixture models (test doubles) in-process, in the test workers: they run under the same rules
+// as the server below.
+process.env.QUORUM_ALLOW_TEST_DOUBLES = "true";
+process.env.QUORUM_HUB_CHECKS = "false";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -54,6 +58,14 @@ export default defineConfig({
       QUORUM_EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54400",
       NEXTAUTH_URL: baseURL,
       AUTH_DEV_LOGIN: "true",
+      // A test run: development sign-in on a production build, and the fixture engine/models (test doubles).
+      QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION: "true",
+      QUORUM_ALLOW_TEST_DOUBLES: "true",
+      // The e2e suite registers made-up repos; the Hub admission is tested against the Hub test double in vitest.
+      QUORUM_HUB_CHECKS: "false",
+      // Every e2e client comes from 127.0.0.1: the per-address limits are exercised by the fuzz tests and bench:abuse.
+      RATE_SIGNIN_PER_MIN: "100000",
+      RATE_IP_PER_MIN: "100000",
       QUORUM_ADMINS: "admin",
       // The seed expects each claim to land on the model it just registered: no spot checks in this run.
       SPOT_CHECK_SHARE: "0",

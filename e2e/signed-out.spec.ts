@@ -47,3 +47,25 @@ test("the API refuses every action without a session or token (401)", async ({ r
     expect(response.status(), path).toBe(401);
   }
 });
+
+test("every page carries a Content-Security-Policy that forbids framing, and the usual security headers", async ({ request }) => {
+  for (const path of ["/", "/signin", "/api/health", "/api/v0/leaderboard.json"]) {
+    const response = await request.get(path);
+    const headers = response.headers();
+    expect(headers["content-security-policy"], path).toContain("frame-ancestors 'none'");
+    expect(headers["content-security-policy"], path).toContain("object-src 'none'");
+    expect(headers["x-frame-options"], path).toBe("DENY");
+    expect(headers["x-content-type-options"], path).toBe("nosniff");
+    expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+  }
+});
+
+test("signing in with a callback to another site lands on the home page", async ({ page }) => {
+  for (const callback of ["/%5Cevil.example", "//evil.example", "https://evil.example/", "/\\evil.example"]) {
+    await page.goto(`/signin?callbackUrl=${encodeURIComponent(callback)}`);
+    await page.getByLabel("User name").fill(uniqueName("redirected"));
+    await page.getByRole("button", { name: "Sign in (development)" }).click();
+    await expect(page).toHaveURL(/^http:\/\/(localhost|127\.0\.0\.1):\d+\/$/);
+    await page.context().clearCookies();
+  }
+});

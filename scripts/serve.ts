@@ -37,7 +37,8 @@ let child: ChildProcess | null = null;
 let shuttingDown = false;
 
 async function main(): Promise<void> {
-  const env = parseEnv(process.env);
+  // `next start` runs in production: the same rules (development sign-in refused) apply before anything starts.
+  const env = parseEnv(mode === "start" ? { ...process.env, NODE_ENV: "production" } : process.env);
   mkdirSync(env.QUORUM_DATA_DIR, { recursive: true });
   const port = Number(process.env.PORT ?? 3000);
 
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   if (env.AUTH_DEV_LOGIN) {
     if (mode === "start") {
       console.warn(
-        "\n[quorum] WARNING: AUTH_DEV_LOGIN is on in production: anyone can sign in as any user name.\n" +
+        "\n[quorum] WARNING: AUTH_DEV_LOGIN is on in production (QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION=true): anyone can sign in as any user name.\n" +
           "[quorum] WARNING: use this only for a private demo or tests; unset AUTH_DEV_LOGIN for a public server.\n",
       );
     } else {

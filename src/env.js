@@ -22,9 +22,6 @@ export const envSchema = z.object({
   QUORUM_EMBEDDED_PG_PORT: positiveInt.default(54329),
   NEXTAUTH_URL: z.string().url("expected the public URL of the app, e.g. https://quorum.example.org").optional(),
   NEXTAUTH_SECRET: z.string().min(32, "expected at least 32 random characters").optional(),
-  /** The Hugging Face Hub the server lists files on at registration (exact re-upload refusal); unset: no check. */
-  HUB_URL: z.string().url("expected the Hub's URL, e.g. https://huggingface.co").optional(),
-  HF_TOKEN: z.string().optional(),
   GITHUB_ID: z.string().optional(),
   GITHUB_SECRET: z.string().optional(),
   OIDC_ISSUER: z.string().url("expected the issuer URL of your OpenID Connect provider").optional(),
@@ -32,6 +29,27 @@ export const envSchema = z.object({
   OIDC_CLIENT_SECRET: z.string().optional(),
   OIDC_NAME: z.string().default("OpenID Connect"),
   AUTH_DEV_LOGIN: bool.default(false),
+  // Development sign-in lets anyone be any user: a production server refuses to start with it unless this is set.
+  QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION: bool.default(false),
+  // The `fixture` engine and `fixture/*` models are test doubles: refused unless this is set (tests, `pnpm demo`).
+  QUORUM_ALLOW_TEST_DOUBLES: bool.default(false),
+  // Admission at the door (docs/security.md): the Hub that registrations are checked against, and the size cap.
+  HF_ENDPOINT: z.string().url("expected the Hugging Face Hub URL, e.g. https://huggingface.co").default("https://huggingface.co"),
+  HF_TOKEN: z.string().optional(),
+  // Off only where test doubles are allowed (tests register made-up repos that no Hub knows).
+  QUORUM_HUB_CHECKS: bool.default(true),
+  MAX_MODEL_GB: z.coerce.number().positive().default(200),
+  // Bounded inputs (docs/security.md, "Limits"): request bodies, batches, rate limits, live connections.
+  MAX_BODY_BYTES: positiveInt.default(4 * 1024 * 1024),
+  MAX_BATCH_CALLS: positiveInt.default(10),
+  RATE_MUTATIONS_PER_MIN: positiveInt.default(120),
+  RATE_IP_PER_MIN: positiveInt.default(600),
+  RATE_SIGNIN_PER_MIN: positiveInt.default(20),
+  RATE_TOKENS_PER_HOUR: positiveInt.default(30),
+  LIVE_MAX_PER_CLIENT: positiveInt.default(8),
+  LIVE_MAX_TOTAL: positiveInt.default(2000),
+  LEADERBOARD_CACHE_MB: positiveInt.default(32),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().default(0),
   QUORUM_ADMINS: z
     .string()
     .default("")
@@ -91,6 +109,19 @@ export function parseEnv(source) {
   if (oidc !== 0 && oidc !== 3) {
     throw new Error(
       "Invalid environment:\n  OIDC_ISSUER / OIDC_CLIENT_ID / OIDC_CLIENT_SECRET: set all three to enable OpenID Connect, or none.",
+    );
+  }
+  if (env.NODE_ENV === "production" && env.AUTH_DEV_LOGIN && !env.QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION) {
+    throw new Error(
+      "Invalid environment:\n  AUTH_DEV_LOGIN: development sign-in lets anyone sign in as any user, admins included, and is refused " +
+        "in production. Unset AUTH_DEV_LOGIN, or for a private demo or a test run only set " +
+        "QUORUM_UNSAFE_DEV_LOGIN_IN_PRODUCTION=true.",
+    );
+  }
+  if (!env.QUORUM_HUB_CHECKS && !env.QUORUM_ALLOW_TEST_DOUBLES) {
+    throw new Error(
+      "Invalid environment:\n  QUORUM_HUB_CHECKS: registrations are checked on the Hub on every real server; it can be turned off only " +
+        "together with QUORUM_ALLOW_TEST_DOUBLES=true (tests and demos).",
     );
   }
   return env;

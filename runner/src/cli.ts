@@ -3,7 +3,7 @@
  * evaluate.ts, login.ts, doctor.ts. Exit codes: 0 done, 1 failed, 2 bad usage, 3 nothing to do (pull: no task).
  */
 import path from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ENGINE_NAMES, type TEngineName } from "@/lib/protocol/runner-api";
 import { createRunnerApi } from "./api-client";
 import { configPath, loadConfig, resolveDirs, type RunnerDirs, type TRunnerConfig } from "./config";
@@ -33,6 +33,7 @@ interface RunFlags extends EngineFlags, GlobalFlags {
   gpus?: string;
   taskTimeout?: string;
   hfEndpoint?: string;
+  maxDownloadBytes?: string;
   server?: string;
   keepTaskDirs?: boolean;
   gpuWatts?: string;
@@ -83,6 +84,7 @@ function engineOptions(command: Command, defaultEngine: TEngineName | null = "vl
     .option("--tensor-parallel <n>", "vLLM --tensor-parallel-size (default: the largest that fits the GPUs and divides the model's heads, KV heads and MLP)")
     .option("--vllm-arg <arg...>", "extra arguments for the vLLM server")
     .option("--hf-endpoint <url>", "Hugging Face Hub address (default: HF_ENDPOINT, then https://huggingface.co)")
+    .option("--max-download-bytes <bytes>", "refuse a model whose files (with its base) exceed this many bytes, before fetching any (default 200e9)")
     .option("--keep-task-dirs", "keep each task's inputs and outputs for debugging");
 }
 
@@ -149,14 +151,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption("--server <url>", "the Quorum server, e.g. https://quorum.example.org")
     .option("--token <token>", "an API token with the task:pull and task:submit scopes (or QUORUM_TOKEN)")
     .option("--name <name>", "this runner's name (default: the host name)")
-    .action(async (flags: { server: string; token?: string; name?: string }, command: Command) => {
+    .option("--insecure", "allow a plain http:// server other than this machine (the token crosses the network unencrypted)")
+    .action(async (flags: { server: string; token?: string; name?: string; insecure?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>();
       const { logger } = makeOutput(globals);
       const token = flags.token ?? process.env.QUORUM_TOKEN;
       if (!token) throw new UsageError("No token given.", "Pass --token or set QUORUM_TOKEN (create a token on the server's account page).");
       const gpus = await resolveGpus("auto", "vllm");
       const dirs = dirsFor(globals);
-      const result = await login({ server: flags.server, token, configDir: dirs.config, name: flags.name, gpu: gpuLabel(gpus.info) });
+      const result = await login({ server: flags.server, token, configDir: dirs.config, name: flags.name, gpu: gpuLabel(gpus.info), insecure: flags.insecure });
       logger.event("login", { server: result.config.server, runnerId: result.config.runner.id, name: result.config.runner.name, user: result.whoami.userName, config: result.file, keptKey: result.keptKey });
       logger.info(
         `logged in to ${result.config.server} as ${result.whoami.userName}; runner ${result.config.runner.name} (${result.config.runner.id}) registered${result.keptKey ? " (same key as before)" : " with a new ed25519 key"}`,
@@ -340,7 +343,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         dirs: dirsFor(globals),
         engine: flags.engine,
         docker: makeDocker(logger),
-        server: flags.server ? normaliseServer(flags.server) : undefined,
+        server: flags.server ? normaliseServer(flags.server, { insecure: true }) : undefined,
         vllmImage: flags.vllmImage,
         hubUrl: flags.hfEndpoint,
       });
@@ -370,7 +373,7 @@ async function startCommand(flags: StartFlags): Promise<number> {
   const output = makeOutput(flags);
   const dirs = dirsFor(flags);
   const config = await loadConfig(dirs.config);
-  const server = flags.server ? normaliseServer(flags.server) : config.server;
+  const server = flags.server ? normaliseServer(flags.server, { insecure: true }) : config.server;
   if (server !== config.server) output.logger.warn(`using ${server}, not the configured ${config.server}`);
   const { engineName, gpus, docker, engine, timeoutMs, declaredGpuWatts } = await prepareRun(flags, output, config);
   const api = createRunnerApi({
@@ -395,7 +398,7 @@ async function startCommand(flags: StartFlags): Promise<number> {
     gpuInfo: gpus.info,
     workDir: dirs.work,
     cacheDir: dirs.cache,
-    hub: { url: flags.hfEndpoint, accessToken: process.env.HF_TOKEN || undefined },
+    hub: { url: flags.hfEndpoint, accessToken: process.env.HF_TOKEN || undefined, maxDownloadBytes: parseByteCap(flags.maxDownloadBytes) },
     taskTimeoutMs: timeoutMs,
     logger: output.logger,
     progress: output.progress,
@@ -454,7 +457,7 @@ async function runCommand(taskFileArg: string, out: string | undefined, flags: R
       runner: { id: config.runner.id, name: config.runner.name, privateKeyPem: config.privateKeyPem },
       workDir: dirs.work,
       cacheDir: dirs.cache,
-      hub: { url: flags.hfEndpoint, accessToken: process.env.HF_TOKEN || undefined },
+      hub: { url: flags.hfEndpoint, accessToken: process.env.HF_TOKEN || undefined, maxDownloadBytes: parseByteCap(flags.maxDownloadBytes) },
       gpus: gpus.request,
       gpuInfo: gpus.info,
       timeoutMs,
@@ -587,3 +590,12 @@ if (invokedDirectly) {
   );
 }
 
+/** `--max-download-bytes`: a positive number of bytes (`200e9`, `5000000000`); unset means the default. */
+function parseByteCap(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const bytes = Number(value);
+  if (!Number.isFinite(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError(`--max-download-bytes: expected a positive number of bytes (e.g. 200e9), got ${JSON.stringify(value)}`);
+  }
+  return bytes;
+}

@@ -40,7 +40,7 @@ export interface EvaluateOptions {
   workDir: string;
   /** The weight cache (Hub layout). */
   cacheDir: string;
-  hub?: { url?: string; accessToken?: string; fetch?: typeof fetch };
+  hub?: { url?: string; accessToken?: string; fetch?: typeof fetch; maxDownloadBytes?: number };
   gpus: GpuRequest | null;
   /** GPUs nvidia-smi reported (for the result's GPU model and the power meter); [] without GPUs. */
   gpuInfo?: GpuInfo[];
@@ -124,6 +124,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
           hubUrl: options.hub?.url,
           accessToken: options.hub?.accessToken,
           fetch: options.hub?.fetch,
+          maxDownloadBytes: options.hub?.maxDownloadBytes,
           signal: options.signal,
           logger,
           onProgress: (p) => phase.update(p.downloadedBytes, p.totalBytes),

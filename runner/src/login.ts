@@ -26,7 +26,13 @@ export function defaultRunnerName(hostname = os.hostname()): string {
   return cleaned || "runner";
 }
 
-export function normaliseServer(server: string): string {
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/**
+ * The server's address, normalised. Plain `http://` sends the token in the clear, so it is refused for anything but
+ * this machine unless `insecure` (`--insecure`) says the operator means it (a lab network, a test).
+ */
+export function normaliseServer(server: string, options: { insecure?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(server);
@@ -35,6 +41,12 @@ export function normaliseServer(server: string): string {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new LoginError(`${server} is not an http(s) URL.`, "Pass the server's address, e.g. --server https://quorum.example.org");
+  }
+  if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname) && !url.hostname.endsWith(".localhost") && !options.insecure) {
+    throw new LoginError(
+      `${url.origin} is plain http: the API token and every result would cross the network unencrypted.`,
+      "Use the server's https:// address, or pass --insecure if this network is trusted (a lab, a test).",
+    );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
@@ -47,8 +59,10 @@ export async function login(options: {
   gpu?: string | null;
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Allow plain http to a host other than this machine. */
+  insecure?: boolean;
 }): Promise<{ config: TRunnerConfig; whoami: TWhoAmIResponse; file: string; keptKey: boolean }> {
-  const server = normaliseServer(options.server);
+  const server = normaliseServer(options.server, { insecure: options.insecure });
   const nameResult = ZRunnerNameSchema.safeParse(options.name ?? defaultRunnerName());
   if (!nameResult.success) {
     throw new LoginError(`Invalid runner name: ${nameResult.error.issues[0]?.message ?? "invalid"}.`, "Pick a name with --name (letters, digits, '.', '_', '-').");

@@ -33,7 +33,7 @@ export interface LoopOptions {
   gpuInfo: GpuInfo[];
   workDir: string;
   cacheDir: string;
-  hub?: { url?: string; accessToken?: string };
+  hub?: { url?: string; accessToken?: string; maxDownloadBytes?: number };
   taskTimeoutMs: number;
   logger: Logger;
   progress?: Progress;

@@ -94,7 +94,7 @@ export async function createAcceptedTask(
     },
   });
   await db.task.update({ where: { id: task.id }, data: { acceptedResultId: result.id } });
-  await db.$transaction((tx) => updateLeaderboardRow(tx, options.modelId, options.benchmarkKey));
+  await db.$transaction((tx) => updateLeaderboardRow(tx, { modelId: options.modelId, benchmarkId: options.benchmarkKey, acceptedResultId: result.id }));
   await db.event.create({ data: { kind: "task.accepted", taskId: task.id, modelId: options.modelId, payload: {} } });
   return task.id;
 }

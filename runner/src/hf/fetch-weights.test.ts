@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -129,13 +129,13 @@ beforeEach(async () => {
 });
 
 describe("fetchModelWeights against the Hub double", () => {
-  it("fetches a pinned commit into the Hub cache layout, with progress, and skips pickle files", async () => {
+  it("fetches a pinned commit into the Hub cache layout, with progress, and skips pickle files and files off the allow-list", async () => {
     const progress: Array<{ downloadedBytes: number; totalBytes: number }> = [];
     const fetched = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url, onProgress: (p) => progress.push(p) });
 
     expect(fetched.model.storageDir).toBe(path.join(cacheDir, repoFolderName("test-org/tiny")));
     expect(fetched.model.snapshotDir).toBe(path.join(fetched.model.storageDir, "snapshots", TINY));
-    expect([...fetched.model.files].sort()).toEqual(["README.md", "config.json", "generation_config.json", "model.safetensors", "tokenizer.json"]);
+    expect([...fetched.model.files].sort()).toEqual(["config.json", "generation_config.json", "model.safetensors", "tokenizer.json"]);
     expect(await readFile(path.join(fetched.model.snapshotDir, "model.safetensors"))).toEqual(weights);
     // Relative symlinks, so the repo folder can be mounted anywhere.
     const link = await readlink(path.join(fetched.model.snapshotDir, "model.safetensors"));
@@ -150,6 +150,24 @@ describe("fetchModelWeights against the Hub double", () => {
     hub.requests.length = 0;
     const again = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url });
     expect(again.downloadedBytes).toBe(0);
+    expect(hub.requests.filter((r) => r.includes("/resolve/") || r.includes("/cdn/"))).toEqual([]);
+  });
+
+  it("refuses a model over --max-download-bytes from its file list, before fetching a single byte", async () => {
+    const error = await refusal(fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url, maxDownloadBytes: 100_000 }));
+    expect(error.reason).toBe("too-large");
+    expect(error.message).toMatch(/over this runner's cap/);
+    expect(error.hint).toMatch(/--max-download-bytes/);
+    expect(hub.requests.filter((r) => r.includes("/resolve/") || r.includes("/cdn/"))).toEqual([]);
+    // An adapter counts its base model too.
+    const adapter = await refusal(
+      fetchModelWeights(ref("test-org/lora", ADAPTER, { weightType: "ADAPTER", baseModel: `test-org/tiny@${TINY}` }), {
+        cacheDir,
+        hubUrl: hub.url,
+        maxDownloadBytes: 200_000,
+      }),
+    );
+    expect(adapter.reason).toBe("too-large");
     expect(hub.requests.filter((r) => r.includes("/resolve/") || r.includes("/cdn/"))).toEqual([]);
   });
 
@@ -238,6 +256,28 @@ describe("fetchModelWeights against the Hub double", () => {
     const fetched = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url });
     expect(await readFile(path.join(fetched.model.snapshotDir, "model.safetensors"))).toEqual(weights);
     expect(hub.requests.filter((r) => /\/cdn\/\w+$/.test(r)).length).toBe(2);
+  });
+
+  it("shares one cache between runners: concurrent fetches download each file once; a dead runner's lock is taken over", async () => {
+    const [a, b] = await Promise.all([
+      fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url }),
+      fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir, hubUrl: hub.url }),
+    ]);
+    expect(await readFile(path.join(a.model.snapshotDir, "model.safetensors"))).toEqual(weights);
+    expect(a.downloadedBytes + b.downloadedBytes).toBeLessThan(2 * weights.length);
+
+    // A lock left by a runner that died (in another container, say) is stale once its mtime is 30 s old.
+    const other = await mkdtemp(path.join(os.tmpdir(), "quorum-hf-stale-"));
+    const first = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir: other, hubUrl: hub.url });
+    const blobs = path.join(first.model.storageDir, "blobs");
+    const blob = path.join(blobs, (await readdir(blobs)).find((name) => name.length === 64)!);
+    await rm(blob);
+    await mkdir(`${blob}.lock`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${blob}.lock`, old, old);
+    const again = await fetchModelWeights(ref("test-org/tiny", TINY), { cacheDir: other, hubUrl: hub.url });
+    expect(await readFile(path.join(again.model.snapshotDir, "model.safetensors"))).toEqual(weights);
+    await rm(other, { recursive: true, force: true });
   });
 
   it("takes the Hub's address from HF_ENDPOINT", () => {

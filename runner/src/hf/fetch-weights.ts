@@ -2,18 +2,19 @@
  * Fetches pinned weights from the Hugging Face Hub into a local cache before any container starts (containers have
  * no network). Uses @huggingface/hub for every Hub call (model info, file tree, file download incl. HTTP ranges);
  * adds what the runner needs on top: the refusal policy (weights-policy.ts), progress, resume of interrupted files,
- * size and hash verification (sha256 for LFS files, git blob sha1 otherwise), and a per-file lock so that several
- * runners can share one cache. The cache uses the Hub's layout (`models--org--name/{blobs,snapshots/<commit>}`,
+ * size and hash verification (sha256 for LFS files, git blob sha1 otherwise), and a per-file lock (proper-lockfile) so that
+ * several runners, in other containers or on other hosts, can share one cache. The cache uses the Hub's layout (`models--org--name/{blobs,snapshots/<commit>}`,
  * relative symlinks), so a repo folder can be mounted read-only into a container as it is.
  */
-import { createHash, randomUUID, type Hash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, mkdir, open, readFile, readlink, rename, rm, stat, symlink, unlink } from "node:fs/promises";
+import { lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { downloadFile, HubApiError, listFiles, modelInfo } from "@huggingface/hub";
+import lockfile from "proper-lockfile";
 import type { TModelRef } from "@/lib/protocol/runner-api";
 import type { Logger } from "../log";
 import {
@@ -59,7 +60,12 @@ export interface FetchWeightsOptions {
   onProgress?: (progress: { downloadedBytes: number; totalBytes: number; cachedBytes: number }) => void;
   signal?: AbortSignal;
   logger?: Logger;
+  /** Refuse a model (with its base) whose files would exceed this many bytes, before any byte is fetched. */
+  maxDownloadBytes?: number;
 }
+
+/** 200 GB: the largest checkpoints a volunteer's disk is expected to hold (`--max-download-bytes`). */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 200e9;
 
 export interface FetchedRepo {
   repo: string;
@@ -120,8 +126,20 @@ export async function fetchModelWeights(model: TModelRef, options: FetchWeightsO
   const hubUrl = resolveHubUrl(options.hubUrl);
   const ctx = { ...options, hubUrl };
 
-  const modelPlan = await planRepo(model.repo, model.revision, isAdapter, ctx);
-  const basePlan = baseRef ? await planRepo(baseRef.repo, baseRef.revision, false, ctx) : null;
+  // File lists first: the byte cap and every list-only refusal apply before a single file is fetched.
+  const modelListing = await listRepo(model.repo, model.revision, isAdapter, ctx);
+  const baseListing = baseRef ? await listRepo(baseRef.repo, baseRef.revision, false, ctx) : null;
+  const maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+  const plannedBytes = [modelListing, baseListing].reduce((sum, listing) => sum + (listing?.plannedBytes ?? 0), 0);
+  if (plannedBytes > maxBytes) {
+    throw new WeightsRefusedError(
+      "too-large",
+      `${model.repo}${baseRef ? ` with its base ${baseRef.repo}` : ""} needs ${(plannedBytes / 1e9).toFixed(1)} GB, over this runner's cap of ${(maxBytes / 1e9).toFixed(1)} GB.`,
+      "Raise the cap with `--max-download-bytes <bytes>` if this machine has the disk for it.",
+    );
+  }
+  const modelPlan = await planRepo(modelListing, isAdapter, ctx);
+  const basePlan = baseListing ? await planRepo(baseListing, false, ctx) : null;
   if (basePlan) {
     const declared = modelPlan.config.base_model_name_or_path;
     if (typeof declared === "string" && declared !== basePlan.repo) {
@@ -181,7 +199,15 @@ function hubParams(ctx: Ctx) {
   };
 }
 
-async function planRepo(repo: string, revision: string, isAdapter: boolean, ctx: Ctx): Promise<RepoPlan> {
+interface RepoListing {
+  repo: string;
+  revision: string;
+  files: RepoFile[];
+  /** What the plan would download, before the safetensors index can narrow it. */
+  plannedBytes: number;
+}
+
+async function listRepo(repo: string, revision: string, isAdapter: boolean, ctx: Ctx): Promise<RepoListing> {
   assertPinned(repo, revision);
   const params = hubParams(ctx);
   const info = await hubCall(repo, revision, () => modelInfo({ ...params, name: repo, revision, additionalFields: ["sha"] }));
@@ -199,13 +225,17 @@ async function planRepo(repo: string, revision: string, isAdapter: boolean, ctx:
       files.push({ path: entry.path, size: entry.size, oid: entry.oid ?? "", lfsSha256: entry.lfs?.oid ?? null });
     }
   });
+  // Refusals that need only the file list come first, so nothing is downloaded for a refused repo.
+  const plannedBytes = planDownload(repo, files, { isAdapter, indexWeightMap: null }).download.reduce((sum, f) => sum + f.size, 0);
+  return { repo, revision, files, plannedBytes };
+}
+
+async function planRepo(listing: RepoListing, isAdapter: boolean, ctx: Ctx): Promise<RepoPlan> {
+  const { repo, revision, files } = listing;
 
   const storageDir = path.join(ctx.cacheDir, repoFolderName(repo));
   const snapshotDir = path.join(storageDir, "snapshots", revision);
   const plan: RepoPlan = { repo, revision, storageDir, snapshotDir, files: [], config: {} };
-
-  // Refusals that need only the file list come first, so nothing is downloaded for a refused repo.
-  planDownload(repo, files, { isAdapter, indexWeightMap: null });
 
   const configName = isAdapter ? "adapter_config.json" : "config.json";
   const configFile = files.find((f) => f.path === configName)!;
@@ -272,7 +302,7 @@ async function ensureFile(plan: RepoPlan, file: RepoFile, ctx: Ctx, onBytes: (by
     return { fromNetwork: 0 };
   }
   await mkdir(path.dirname(blobPath), { recursive: true });
-  const release = await acquireLock(`${blobPath}.lock`, ctx.signal);
+  const release = await acquireLock(blobPath, ctx.signal, ctx.logger);
   try {
     // Another runner may have finished it while this one waited for the lock.
     const after = await stat(blobPath).catch(() => null);
@@ -391,39 +421,27 @@ async function linkPointer(pointerPath: string, blobPath: string): Promise<void>
   await symlink(target, pointerPath);
 }
 
-/** Tells this process's locks from a dead process's that had the same pid (pid 1 in a container, say). */
-const LOCK_OWNER = `${process.pid}:${randomUUID()}`;
-
-/** An exclusive lock file holding its owner; a lock whose owner died is taken over. */
-async function acquireLock(lockPath: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+/**
+ * An exclusive lock on one blob, shared by every runner that uses this cache: other processes, other containers,
+ * other hosts on a network filesystem. proper-lockfile holds it as a directory whose mtime the owner refreshes every
+ * few seconds; a lock not refreshed for 30 s belonged to a runner that died and is taken over. (Process ids cannot
+ * tell that across containers or hosts.)
+ */
+async function acquireLock(blobPath: string, signal?: AbortSignal, logger?: Logger): Promise<() => Promise<void>> {
   for (;;) {
     signal?.throwIfAborted();
     try {
-      const handle = await open(lockPath, "wx");
-      await handle.writeFile(LOCK_OWNER);
-      await handle.close();
-      return async () => {
-        await rm(lockPath, { force: true });
-      };
+      return await lockfile.lock(blobPath, {
+        lockfilePath: `${blobPath}.lock`,
+        realpath: false,
+        stale: 30_000,
+        update: 5_000,
+        retries: 0,
+        onCompromised: (error) => logger?.warn("a download lock was taken over by another runner", { file: blobPath, error: error.message }),
+      });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = (await readFile(lockPath, "utf8").catch(() => "")).trim();
-    const pid = Number(owner.split(":")[0]);
-    const stale = !Number.isInteger(pid) || pid <= 0 || (pid === process.pid ? owner !== LOCK_OWNER : !isAlive(pid));
-    if (stale) {
-      await rm(lockPath, { force: true });
-      continue;
+      if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -13,7 +13,8 @@ export type WeightsRefusal =
   | "unpinned-base"
   | "unsupported-weight-type"
   | "not-found"
-  | "gated";
+  | "gated"
+  | "too-large";
 
 export class WeightsRefusedError extends Error {
   constructor(
@@ -90,6 +91,14 @@ export const isPython = (p: string) => lower(p).endsWith(".py");
 const isOtherWeights = (p: string) =>
   OTHER_WEIGHTS_EXT.some((ext) => lower(p).endsWith(ext)) || OTHER_WEIGHTS_DIRS.some((dir) => lower(p).startsWith(dir));
 
+/**
+ * The only files the runner downloads: root-level weights, configs, tokenizers and chat templates, with plain names
+ * (a path with a folder, `..` or odd characters is never written into the cache). READMEs, images, training
+ * artefacts and other frameworks' exports are skipped.
+ */
+const ALLOWED_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(safetensors|json|model|tiktoken|txt|jinja)$/;
+export const isAllowedFile = (p: string) => ALLOWED_FILE.test(p) && !p.includes("..") && lower(p) !== "readme.txt";
+
 export interface DownloadPlan {
   download: RepoFile[];
   skipped: RepoFile[];
@@ -120,7 +129,7 @@ export function planDownload(
       options.isAdapter ? "Adapters must be PEFT LoRA adapters (adapter_config.json + adapter_model.safetensors)." : "Check that the repo holds a transformers checkpoint.",
     );
   }
-  const safetensors = files.filter((f) => isSafetensors(f.path) && !isOtherWeights(f.path));
+  const safetensors = files.filter((f) => isSafetensors(f.path) && !isOtherWeights(f.path) && isAllowedFile(f.path));
   const pickles = files.filter((f) => isPickle(f.path));
   if (safetensors.length === 0) {
     if (pickles.length > 0) {
@@ -134,6 +143,10 @@ export function planDownload(
   }
   const listed = options.indexWeightMap ? new Set(Object.values(options.indexWeightMap)) : null;
   if (listed) {
+    const odd = [...listed].filter((shard) => !isAllowedFile(shard) || !isSafetensors(shard));
+    if (odd.length > 0) {
+      throw new WeightsRefusedError("no-weights", `${repo}'s safetensors index lists files the runner does not fetch (${odd.slice(0, 3).join(", ")}).`, "Shards must be root-level *.safetensors files.");
+    }
     const missing = [...listed].filter((shard) => !files.some((f) => f.path === shard));
     if (missing.length > 0) {
       throw new WeightsRefusedError("no-weights", `${repo}'s safetensors index lists shards that are not in the repo (${missing.slice(0, 3).join(", ")}).`, "The repo is incomplete at this commit.");
@@ -143,6 +156,7 @@ export function planDownload(
   const skipped: RepoFile[] = [];
   for (const file of files) {
     const skip =
+      !isAllowedFile(file.path) ||
       isPickle(file.path) ||
       isOtherWeights(file.path) ||
       (isSafetensors(file.path) && listed !== null && !listed.has(file.path));

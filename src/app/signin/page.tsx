@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { enabledProviders } from "@/server/auth/options";
+import { safeCallbackUrl } from "@/server/auth/safe-callback-url";
 import { getSessionUser } from "@/server/auth/session";
 import { SignInForm } from "@/app/signin/sign-in-form";
 
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const { callbackUrl, error } = await searchParams;
-  const safeCallback = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  const safeCallback = safeCallbackUrl(callbackUrl);
   if (await getSessionUser()) redirect(safeCallback);
   const providers = enabledProviders();
   return (

@@ -156,18 +156,23 @@ export const ZSubmissionPayloadSchema = z.object({
   /** ISO-8601 time of signing; the server refuses signatures outside its clock-skew window. */
   signedAt: z.string().datetime(),
   benchmark: z.string(),
-  outputs: z.array(ZItemOutputSchema).min(1),
+  outputs: z.array(ZItemOutputSchema).min(1).max(1000),
   /** sha256 of the canonical per-item records, as computed by the shared benchmark module. */
   outputsSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** The runner's own scores: kept for audit only; the server recomputes every score. */
-  claimedScore: z.record(z.string(), z.number()),
+  /**
+   * The runner's own scores: kept for audit only; the server recomputes every score. Scores are finite and at least 0:
+   * most lie in [0, 1]; perplexities and bits per byte are unbounded above, so the cap only stops absurd values.
+   */
+  claimedScore: z
+    .record(z.string().min(1).max(100), z.number().finite().min(0, "a score is at least 0").max(1e9, "a score is at most 1e9"))
+    .refine((scores) => Object.keys(scores).length <= 32, "at most 32 metrics"),
   engine: z.object({
     name: z.string().min(1).max(100),
     version: z.string().min(1).max(100),
     imageDigest: z.string().min(1).max(200),
   }),
   gpu: z.string().max(200).nullable(),
-  runtimeSeconds: z.number().nonnegative(),
+  runtimeSeconds: z.number().nonnegative().max(30 * 86_400),
   energyKwh: z.number().nonnegative().max(1000, "expected at most 1000 kWh for one task").nullable(),
   /** How energyKwh was obtained: power readings (`measured`) or the GPU watts the owner declared (`declared`). */
   energySource: z.enum(["measured", "declared"]).optional(),
@@ -188,8 +193,11 @@ export type TSubmissionPayload = z.infer<typeof ZSubmissionPayloadSchema>;
 
 export const ZSubmitResultRequestSchema = z.object({
   payload: ZSubmissionPayloadSchema,
-  /** ed25519 signature of the canonical payload, base64url. */
-  signature: z.string().min(1),
+  /**
+   * ed25519 signature of the canonical payload: exactly 64 bytes as unpadded base64url (86 characters). Node's
+   * decoder ignores trailing junk, so anything looser would make a signature malleable.
+   */
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, "expected an ed25519 signature: 86 base64url characters"),
 });
 export type TSubmitResultRequest = z.infer<typeof ZSubmitResultRequestSchema>;
 
@@ -215,5 +223,9 @@ export const QUORUM_ERROR_CODES = [
   "QUOTA",
   "VALIDATION",
   "UNAUTHENTICATED",
+  /** A service the server depends on (the Hub) did not answer: retry later. */
+  "UNAVAILABLE",
+  /** Too many requests: retry after the time the message names. */
+  "RATE_LIMITED",
 ] as const;
 export type TQuorumErrorCode = (typeof QUORUM_ERROR_CODES)[number];

@@ -8,6 +8,7 @@ import { z, ZodError } from "zod";
 import type { TQuorumErrorCode, TTokenScope } from "@/lib/protocol/runner-api";
 import { resolveToken, type TokenIdentity } from "@/server/auth/tokens";
 import type { SessionUser } from "@/server/auth/users";
+import type { RateLimits } from "@/server/security/rate-limits";
 import type { Db } from "@/server/db";
 import { AppError, prismaErrorCode } from "@/server/errors";
 
@@ -25,6 +26,10 @@ export interface TRPCContext {
   clock: Clock;
   /** The server's randomness (which task a claim gets, spot checks); tests inject a fixed one. */
   random: () => number;
+  /** The client's address (HTTP requests only). */
+  clientIp: string | null;
+  /** Rate limits for mutations (HTTP requests only; in-process callers are not limited). */
+  rateLimits: RateLimits | null;
 }
 
 export interface CreateContextOptions {
@@ -33,6 +38,8 @@ export interface CreateContextOptions {
   getUser: () => Promise<SessionUser | null>;
   clock?: Clock;
   random?: () => number;
+  clientIp?: string | null;
+  rateLimits?: RateLimits | null;
 }
 
 export async function createTRPCContext(options: CreateContextOptions): Promise<TRPCContext> {
@@ -47,7 +54,15 @@ export async function createTRPCContext(options: CreateContextOptions): Promise<
     });
   }
   const user = bearer ? null : await options.getUser();
-  return { db: options.db, user, token, clock, random: options.random ?? Math.random };
+  return {
+    db: options.db,
+    user,
+    token,
+    clock,
+    random: options.random ?? Math.random,
+    clientIp: options.clientIp ?? null,
+    rateLimits: options.rateLimits ?? null,
+  };
 }
 
 const HTTP_CODE: Record<TQuorumErrorCode, TRPCError["code"]> = {
@@ -64,6 +79,8 @@ const HTTP_CODE: Record<TQuorumErrorCode, TRPCError["code"]> = {
   WRONG_ITEMS: "BAD_REQUEST",
   INVALID_OUTPUTS: "BAD_REQUEST",
   VALIDATION: "BAD_REQUEST",
+  UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  RATE_LIMITED: "TOO_MANY_REQUESTS",
 };
 
 function quorumCodeOf(error: TRPCError): TQuorumErrorCode | null {
@@ -135,7 +152,17 @@ const errorMapping = t.middleware(async ({ next, path }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping);
+/** Every HTTP mutation counts against its client address and its account (docs/security.md, "Limits"). */
+const mutationLimits = t.middleware(async ({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.rateLimits) {
+    if (ctx.clientIp) await ctx.rateLimits.consume("mutationIp", ctx.clientIp);
+    const accountId = ctx.token?.userId ?? ctx.user?.id;
+    if (accountId) await ctx.rateLimits.consume("mutationUser", accountId);
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(errorMapping).use(mutationLimits);
 
 export const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {

@@ -8,7 +8,8 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import { env } from "@/env";
 import { getDb } from "@/server/db";
-import { upsertUserFromIdentity, type SessionUser } from "@/server/auth/users";
+import { safeRedirect } from "@/server/auth/safe-callback-url";
+import { identityFromSignIn, upsertUserFromIdentity, type SessionUser } from "@/server/auth/users";
 
 export const DEV_USERNAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,31}$/;
 
@@ -85,18 +86,20 @@ export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt" },
   pages: { signIn: "/signin" },
   callbacks: {
-    async jwt({ token, user, account }) {
+    redirect({ url, baseUrl }) {
+      return safeRedirect(url, baseUrl);
+    },
+    async jwt({ token, user, account, profile }) {
       const db = getDb();
       if (account && user) {
         const signedIn = await upsertUserFromIdentity(
           db,
-          {
+          identityFromSignIn({
             provider: account.provider,
             providerAccountId: account.providerAccountId,
-            name: (account.provider === "github" ? (user as { login?: string }).login : undefined) ?? user.name ?? account.providerAccountId,
-            email: user.email,
-            image: user.image,
-          },
+            user,
+            profile: profile as Record<string, unknown> | undefined,
+          }),
           env.QUORUM_ADMINS,
         );
         token.uid = signedIn.id;

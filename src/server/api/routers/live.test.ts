@@ -3,6 +3,7 @@
  * reconnecting subscriber that passes its last event id gets what it missed, in order, without duplicates.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { MAX_PENDING_EVENTS } from "@/server/api/routers/live";
 import { getEventListener } from "@/server/events/event-listener";
 import { createTestDatabase, type TestDatabase } from "@/test/db";
 import { createRunner, createUser, TestClock, userCaller } from "@/test/fixtures";
@@ -60,4 +61,29 @@ it("publishes committed changes to subscribers and replays missed events after a
   const missed = await take(resumed, 1);
   expect(missed.map((e) => [e.data.kind, e.data.taskId])).toEqual([["task.claimed", claim!.task.id]]);
   expect(BigInt(missed[0]!.id)).toBeGreaterThan(BigInt(first[2]!.id));
+});
+
+it("drops a subscriber that does not read instead of buffering events without bound", async () => {
+  const viewer = await userCaller(database.db, null, new TestClock());
+  await getEventListener().ensureConnected();
+  const subscription = await viewer.live.events(undefined);
+  const iterator = (subscription as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  // The first read starts the subscription; it waits for an event.
+  const emitter = getEventListener().emitter;
+  const listening = emitter.listenerCount("event");
+  const first = iterator.next();
+  while (emitter.listenerCount("event") === listening) await new Promise((resolve) => setImmediate(resolve));
+  emitter.emit("event", { id: "900000000", kind: "test", taskId: null, modelId: null });
+  await first;
+  const before = emitter.listenerCount("event");
+  for (let i = 1; i <= MAX_PENDING_EVENTS + 10; i += 1) {
+    emitter.emit("event", { id: String(900000000 + i), kind: "test", taskId: null, modelId: null });
+  }
+  // Past the cap the subscriber stopped listening; reading again ends it with an error the client reconnects after.
+  expect(emitter.listenerCount("event")).toBeLessThan(before);
+  await expect(
+    (async () => {
+      for (;;) if ((await iterator.next()).done) return "ended";
+    })(),
+  ).rejects.toThrow(/fell too far behind/);
 });

@@ -22,9 +22,12 @@ export const modelRouter = createTRPCRouter({
         normRequired: env.NORM_REQUIRED,
         normWindowHours: env.NORM_WINDOW_H,
         epochMinutes: env.EPOCH_MINUTES,
-        listWeightFileHashes: env.HUB_URL
-          ? (repo, revision) => listWeightFileHashes({ hubUrl: env.HUB_URL!, repo, revision, accessToken: env.HF_TOKEN })
+        listWeightFileHashes: env.QUORUM_HUB_CHECKS
+          ? (repo, revision) => listWeightFileHashes({ hubUrl: env.HF_ENDPOINT, repo, revision, accessToken: env.HF_TOKEN })
           : undefined,
+        admission: env.QUORUM_HUB_CHECKS
+          ? { hubUrl: env.HF_ENDPOINT, accessToken: env.HF_TOKEN, maxBytes: env.MAX_MODEL_GB * 1e9 }
+          : null,
       }),
     ),
 

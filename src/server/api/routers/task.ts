@@ -11,6 +11,7 @@ import {
 } from "@/lib/protocol/runner-api";
 import { createTRPCRouter, publicProcedure, tokenProcedure } from "@/server/api/trpc";
 import { claimTask } from "@/server/services/tasks/claim-task";
+import { areTestDoublesAllowed, assertRealEngine } from "@/server/services/test-doubles/test-doubles";
 import { listTasks } from "@/server/services/tasks/list-tasks";
 import { heartbeatClaim, releaseClaim } from "@/server/services/tasks/manage-claim";
 import { submitResult } from "@/server/services/tasks/submit-result";
@@ -24,6 +25,7 @@ export const taskRouter = createTRPCRouter({
     .input(ZClaimTaskRequestSchema)
     .output(ZClaimTaskResponseSchema)
     .mutation(async ({ ctx, input }) => {
+      assertRealEngine(input.engine, areTestDoublesAllowed());
       const { claim, notice, bundle } = await claimTask({
         db: ctx.db,
         actorUserId: ctx.token.userId,

@@ -103,4 +103,15 @@ describe("benchmark.create", () => {
       message: expect.stringMatching(/not in the benchmark registry \(known: gsm8k@3, truthfulqa_mc@2, humaneval@1, claim_verdict_ll@1, claim_verdict_gen@1, heldout_ppl@1, longctx_4k@1, longctx_8k@1, longctx_16k@1, longctx_32k@1, longctx_128k@1, longctx_512k@1, longctx_1m@1, longctx_2m@1\)/),
     });
   });
+
+  it("refuses a quorum below 3, even from an admin: fewer results cannot outvote one dishonest runner", async () => {
+    const admin = await userCaller(database.db, await createUser(database.db, undefined, "ADMIN"), clock);
+    for (const quorum of [1, 2]) {
+      await expect(admin.benchmark.create({ key: "gsm8k@3", ...settings, quorum })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        cause: { issues: [expect.objectContaining({ path: ["quorum"], message: "quorum: at least 3" })] },
+      });
+    }
+    expect((await database.db.benchmark.findUniqueOrThrow({ where: { id: "gsm8k@3" } })).quorum).toBeGreaterThanOrEqual(3);
+  });
 });

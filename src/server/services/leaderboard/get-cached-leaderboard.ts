@@ -6,6 +6,7 @@
  * one recomputation.
  */
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { BOARD_EVENT_KINDS } from "@/lib/live-events";
 import { poolOf, type Db } from "@/server/db";
 import { listBenchmarks } from "@/server/services/benchmarks/list-benchmarks";
@@ -71,7 +72,12 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
     })),
   });
   const sorter = createBoardSorter(board);
-  const pages = new Map<string, { body: string; etag: string }>();
+  // Rendered pages of this version, bounded in bytes (LEADERBOARD_CACHE_MB): a client walking every offset, limit,
+  // sort and filter evicts old pages instead of growing the heap.
+  const pages = new LRUCache<string, { body: string; etag: string }>({
+    maxSize: env.LEADERBOARD_CACHE_MB * 1024 * 1024,
+    sizeCalculation: (page) => page.body.length * 2 + 128,
+  });
   return {
     version,
     board,
@@ -82,7 +88,7 @@ async function build(db: Db, version: string): Promise<CachedLeaderboard> {
         const rows = sorter.select(query);
         const body = JSON.stringify(toPublicLeaderboard(board, version, { ...page, query, rows }));
         cached = { body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
-        if (pages.size < 2000) pages.set(key, cached);
+        pages.set(key, cached);
       }
       return cached;
     },

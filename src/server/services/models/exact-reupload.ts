@@ -2,7 +2,7 @@
  * Exact re-uploads: another repo whose weight files have exactly the same sha256s as an already registered model is
  * refused at registration, naming the original. The hashes come from the Hub's file listing (the LFS sha256 of every
  * `*.safetensors` / `*.bin` / `*.pt` file at the pinned commit): no download. The check runs when the server is
- * configured with a Hub (HUB_URL); without one, registration proceeds and the weight fingerprint (record-weights.ts)
+ * checking the Hub (QUORUM_HUB_CHECKS, the default; HF_ENDPOINT); without one, registration proceeds and the weight fingerprint (record-weights.ts)
  * still catches the copy after its first evaluation.
  */
 import { listFiles } from "@huggingface/hub";

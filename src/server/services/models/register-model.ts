@@ -10,6 +10,8 @@ import { publishEvents } from "@/server/services/events/publish-event";
 import type { TRegisterModelRequest } from "@/server/services/models/model-input";
 import { refuseExactReupload } from "@/server/services/models/exact-reupload";
 import { getSubmitQuota } from "@/server/services/models/submit-quota";
+import { admitModel, type AdmissionSettings } from "@/server/services/models/admit-model";
+import { areTestDoublesAllowed, assertNotFixtureRepo, isFixtureRepo } from "@/server/services/test-doubles/test-doubles";
 import { scheduleTasks } from "@/server/services/tasks/schedule-tasks";
 
 export async function registerModel(options: {
@@ -22,8 +24,15 @@ export async function registerModel(options: {
   epochMinutes: number;
   /** Lists the weight files' sha256s on the Hub (exact-reupload.ts); absent when the server has no Hub configured. */
   listWeightFileHashes?: (repo: string, revision: string) => Promise<string[] | null>;
+  /** Accept `fixture/*` repos (tests, demo, benches); defaults to QUORUM_ALLOW_TEST_DOUBLES. */
+  allowTestDoubles?: boolean;
+  /** Check the repo on the Hub before registering (admit-model.ts); null or omitted: no Hub checks. */
+  admission?: AdmissionSettings | null;
 }): Promise<{ id: string; tasksCreated: number }> {
   const { db, actor, input, now } = options;
+  const allowTestDoubles = options.allowTestDoubles ?? areTestDoublesAllowed();
+  assertNotFixtureRepo(input.repo, "repo", allowTestDoubles);
+  if (input.baseModel) assertNotFixtureRepo(input.baseModel, "baseModel", allowTestDoubles);
   const existing = await db.model.findUnique({ where: { repo_revision: { repo: input.repo, revision: input.revision } } });
   if (existing) {
     throw new AppError("CONFLICT", `${input.repo}@${input.revision.slice(0, 7)} is already registered.`, {
@@ -48,6 +57,9 @@ export async function registerModel(options: {
         "`pnpm runner login --server <this site> --token <token>` and `pnpm runner start`.",
       { details: { quota } },
     );
+  }
+  if (options.admission && !(allowTestDoubles && isFixtureRepo(input.repo))) {
+    await admitModel(input, options.admission);
   }
   const weightFileHashes = (await options.listWeightFileHashes?.(input.repo, input.revision)) ?? [];
   await refuseExactReupload(db, weightFileHashes);

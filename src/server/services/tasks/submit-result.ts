@@ -347,7 +347,7 @@ async function settleConsensus(
     now,
     trust,
   });
-  await updateLeaderboardRow(tx, task.modelId, task.benchmarkId);
+  await updateLeaderboardRow(tx, { modelId: task.modelId, benchmarkId: task.benchmarkId, acceptedResultId: decision.acceptedId });
   const validIds = new Set(decision.valid);
   await recordWeightsReport(tx, {
     modelId: task.modelId,

@@ -54,6 +54,25 @@ function honestOutputs() {
 }
 
 describe("submit refuses tampering and stores nothing", () => {
+  it("a signature with trailing junk (Node's base64url decoder would ignore it) or the wrong length", async () => {
+    const request = signedSubmission(honest, claim, honestOutputs(), { signedAt: clock.now() });
+    for (const signature of [`${request.signature}A`, `${request.signature}==`, request.signature.slice(0, 85), `${request.signature.slice(0, 85)}+`]) {
+      await expect(honest.caller.task.submit({ ...request, signature })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringContaining("86 base64url characters"),
+      });
+    }
+    expect(await storedResults()).toBe(0);
+  });
+
+  it("claimed scores outside [0, 1]", async () => {
+    for (const value of [1e308, -1, 2]) {
+      const request = signedSubmission(honest, claim, honestOutputs(), { signedAt: clock.now(), claimedScore: { exact_match: value } });
+      await expect(honest.caller.task.submit(request)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    }
+    expect(await storedResults()).toBe(0);
+  });
+
   it("a bad signature", async () => {
     const request = signedSubmission(honest, claim, honestOutputs(), { signedAt: clock.now() });
     const forged = { ...request, signature: signPayload(request.payload, other.keys.privateKeyPem) };

@@ -3,6 +3,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TClaim } from "@/lib/protocol/runner-api";
+import { poolItemScores, type ScoredItem } from "@/lib/benchmarks/aggregate";
+import { getBenchmark } from "@/lib/benchmarks/registry";
+import { updateLeaderboardRow } from "@/server/services/leaderboard/update-leaderboard-row";
 import { reapExpiredLeases } from "@/server/services/tasks/manage-claim";
 import { createTestDatabase, type TestDatabase } from "@/test/db";
 import {
@@ -79,6 +82,29 @@ describe("a model's evaluation", () => {
     expect(runnersAfter.every((r) => r.validCount === 2 && r.consecutiveValid === 2)).toBe(true);
     const accepted = await database.db.task.findMany({ where: { modelId: model.id } });
     expect(accepted.every((t) => t.status === "ACCEPTED" && t.itemAgreement === 1)).toBe(true);
+
+    // The row is kept incrementally from per-item sums; it equals pooling every accepted result's records.
+    for (const task of accepted) {
+      const row = await database.db.leaderboardRow.findUniqueOrThrow({ where: { modelId_benchmarkId: { modelId: model.id, benchmarkId: task.benchmarkId } } });
+      const result = await database.db.result.findUniqueOrThrow({ where: { id: task.acceptedResultId! } });
+      const records = result.records as unknown as ScoredItem[];
+      const definition = getBenchmark(task.benchmarkId);
+      const pooled = poolItemScores([records], definition.primaryMetric, definition.metrics.find((m) => m.name === definition.primaryMetric)!.kind);
+      expect({ n: row.n, acceptedTasks: row.acceptedTasks }).toEqual({ n: pooled.n, acceptedTasks: 1 });
+      for (const key of ["mean", "lo", "hi"] as const) expect(row[key]).toBeCloseTo(pooled[key], 12);
+      // A second acceptance covering the same items (a later epoch) counts each item once, with its mean.
+      await database.db.$transaction((tx) => updateLeaderboardRow(tx, { modelId: model.id, benchmarkId: task.benchmarkId, acceptedResultId: task.acceptedResultId! }));
+      const again = await database.db.leaderboardRow.findUniqueOrThrow({ where: { modelId_benchmarkId: { modelId: model.id, benchmarkId: task.benchmarkId } } });
+      const pooledTwice = poolItemScores([records, records], definition.primaryMetric, definition.metrics.find((m) => m.name === definition.primaryMetric)!.kind);
+      expect(again.n).toBe(pooledTwice.n);
+      expect(again.mean).toBeCloseTo(pooledTwice.mean, 12);
+      expect(again.acceptedTasks).toBe(2);
+    }
+
+    // Deleting a runner (or its owner) never erases accepted results.
+    await expect(database.db.runner.delete({ where: { id: runners[0]!.runnerId } })).rejects.toThrow();
+    await expect(database.db.user.delete({ where: { id: runners[0]!.user.id } })).rejects.toThrow();
+    expect(await database.db.result.count({ where: { runnerId: runners[0]!.runnerId } })).toBe(2);
   });
 
   it("never lets a runner evaluate its owner's model, nor two runners of one owner share a task", async () => {

@@ -1,17 +1,10 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "@/server/api/root";
-import { createTRPCContext } from "@/server/api/trpc";
+import { createTrpcHttpHandler } from "@/server/api/http-handler";
 import { getSessionUser } from "@/server/auth/session";
 import { getDb } from "@/server/db";
 
 export const dynamic = "force-dynamic";
 
-const handler = (req: Request) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: () => createTRPCContext({ db: getDb(), headers: req.headers, getUser: getSessionUser }),
-  });
+const state = globalThis as unknown as { quorumTrpcHandler?: (req: Request) => Promise<Response> };
+const handler = (state.quorumTrpcHandler ??= createTrpcHttpHandler({ getDb, getUser: () => getSessionUser() }));
 
 export { handler as GET, handler as POST };
