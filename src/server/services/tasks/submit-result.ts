@@ -114,6 +114,17 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
   }
 
   const definition = getBenchmark(task.benchmarkId);
+  // Claimed scores are kept for audit only, but must still be the benchmark's metrics with plausible values:
+  // bounded metrics lie in [0, 1]; ratio metrics (perplexities, bits per byte) are only at least 0.
+  for (const [name, value] of Object.entries(payload.claimedScore)) {
+    const metric = definition.metrics.find((m) => m.name === name);
+    if (!metric) {
+      throw new AppError("VALIDATION", `claimedScore: ${definition.key} has no metric ${name} (its metrics: ${definition.metrics.map((m) => m.name).join(", ")}).`, { field: "claimedScore" });
+    }
+    if (!metric.ratio && value > 1) {
+      throw new AppError("VALIDATION", `claimedScore.${name}: expected a score in [0, 1], got ${value}.`, { field: "claimedScore" });
+    }
+  }
   let scored: ScoredOutputs;
   try {
     // Async for benchmarks whose outputs are programs: the server runs them itself (code-executor/executor.ts).
