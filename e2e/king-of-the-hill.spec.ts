@@ -77,4 +77,11 @@ test("a challenger dethrones the king while the page watches; compare shows the 
   await expect(copyRow).toContainText(`near-duplicate of fixture/king-${tag}`);
   await expect(leader).toHaveText(`fixture/challenger-${tag}`);
   await expect(page.getByRole("region", { name: "Pending" })).toHaveCount(0);
+
+  // The copy's own page says what it is and links the original.
+  await page.goto(`/models/${copy.id}`);
+  const note = page.getByRole("note").filter({ hasText: "Near-duplicate" });
+  await expect(note).toContainText(`matches fixture/king-${tag}`);
+  await note.getByRole("link", { name: `fixture/king-${tag}` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `fixture/king-${tag}` })).toBeVisible();
 });

@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from "@/test/db";
 import { createUser } from "@/test/fixtures";
 
 const commit = (n: number) => n.toString(16).padStart(40, "c");
-const config = JSON.stringify({ architectures: ["LlamaForCausalLM"], model_type: "llama" });
+const config = JSON.stringify({ architectures: ["LlamaForCausalLM"], model_type: "llama", max_position_embeddings: 8192 });
 const weights = { path: "model.safetensors", content: fakeSafetensors(4096), lfs: true };
 const repo = (name: string, n: number, files: DoubleRepo["files"]): DoubleRepo => ({ repo: `org/${name}`, commit: commit(n), files });
 
@@ -64,8 +64,10 @@ async function expectRefused(promise: Promise<unknown>, field: string, reason: R
 }
 
 describe("admission at the door", () => {
-  it("admits a pinned safetensors checkpoint whose config names an architecture", async () => {
-    await expect(register({ repo: "org/good", revision: commit(1) })).resolves.toMatchObject({ id: expect.any(String) });
+  it("admits a pinned safetensors checkpoint whose config names an architecture, keeping its context length", async () => {
+    const { id } = await register({ repo: "org/good", revision: commit(1) });
+    // The scheduler gives long-context tiers only up to this (schedule-tasks.ts).
+    expect((await database.db.model.findUniqueOrThrow({ where: { id } })).contextLength).toBe(8192);
   });
 
   it("refuses, naming the field: unknown repo, unknown commit, Hub name rules", async () => {
@@ -99,9 +101,9 @@ describe("admission at the door", () => {
       "baseModel",
       /^baseModel: .*org\/good/,
     );
-    await expect(
-      register({ repo: "org/lora", revision: commit(8), weightType: "ADAPTER", baseModel: `org/good@${commit(1)}` }),
-    ).resolves.toMatchObject({ id: expect.any(String) });
+    const adapter = await register({ repo: "org/lora", revision: commit(8), weightType: "ADAPTER", baseModel: `org/good@${commit(1)}` });
+    // An adapter has the context of its base model.
+    expect((await database.db.model.findUniqueOrThrow({ where: { id: adapter.id } })).contextLength).toBe(8192);
   });
 
   it("stores nothing for a refused model", async () => {

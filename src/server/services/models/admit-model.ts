@@ -61,10 +61,24 @@ export function hubNameProblem(repo: string): string | null {
   return null;
 }
 
-export async function admitModel(subject: AdmissionSubject, settings: AdmissionSettings): Promise<void> {
+/** What admission learned that the scheduler uses: the model's context length, from its (or its base's) config.json. */
+export interface Admission {
+  contextLength: number | null;
+}
+
+/** The context length a config.json declares (the keys vLLM derives its maximum from), or null. */
+export function contextLengthOf(config: Record<string, unknown>): number | null {
+  for (const key of ["max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "max_sequence_length"]) {
+    const value = config[key];
+    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
+  }
+  return null;
+}
+
+export async function admitModel(subject: AdmissionSubject, settings: AdmissionSettings): Promise<Admission> {
   const isAdapter = subject.weightType === "ADAPTER";
   const adapterConfig = await admitRepo(subject.repo, subject.revision, isAdapter ? "adapter" : "model", "repo", settings);
-  if (subject.weightType === "ORIGINAL") return;
+  if (subject.weightType === "ORIGINAL") return { contextLength: contextLengthOf(adapterConfig) };
   const match = subject.baseModel?.match(/^(.+)@([0-9a-f]{40})$/);
   if (!match) throw refuse("baseModel", "adapters and deltas need their base model as `org/repo@<40-hex commit>`");
   const [, baseRepo, baseRevision] = match as unknown as [string, string, string];
@@ -77,7 +91,8 @@ export async function admitModel(subject: AdmissionSubject, settings: AdmissionS
       throw refuse("baseModel", `the adapter's adapter_config.json names ${JSON.stringify(named)} as its base, not ${baseRepo}`);
     }
   }
-  await admitRepo(baseRepo, baseRevision, "model", "baseModel", settings);
+  const baseConfig = await admitRepo(baseRepo, baseRevision, "model", "baseModel", settings);
+  return { contextLength: contextLengthOf(isAdapter ? baseConfig : adapterConfig) ?? contextLengthOf(baseConfig) };
 }
 
 async function admitRepo(

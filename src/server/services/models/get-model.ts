@@ -14,6 +14,7 @@ export async function getModelDetail(options: { db: Db; modelId: string }) {
     where: { id: options.modelId },
     include: {
       submitter: { select: { name: true } },
+      duplicateOf: { select: { id: true, repo: true, revision: true } },
       leaderboard: true,
       tasks: {
         orderBy: [{ epoch: "desc" }, { benchmarkId: "asc" }],

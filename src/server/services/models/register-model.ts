@@ -10,7 +10,7 @@ import { publishEvents } from "@/server/services/events/publish-event";
 import type { TRegisterModelRequest } from "@/server/services/models/model-input";
 import { refuseExactReupload } from "@/server/services/models/exact-reupload";
 import { getSubmitQuota } from "@/server/services/models/submit-quota";
-import { admitModel, type AdmissionSettings } from "@/server/services/models/admit-model";
+import { admitModel, type Admission, type AdmissionSettings } from "@/server/services/models/admit-model";
 import { areTestDoublesAllowed, assertNotFixtureRepo, isFixtureRepo } from "@/server/services/test-doubles/test-doubles";
 import { scheduleTasks } from "@/server/services/tasks/schedule-tasks";
 
@@ -58,8 +58,9 @@ export async function registerModel(options: {
       { details: { quota } },
     );
   }
+  let admission: Admission | null = null;
   if (options.admission && !(allowTestDoubles && isFixtureRepo(input.repo))) {
-    await admitModel(input, options.admission);
+    admission = await admitModel(input, options.admission);
   }
   const weightFileHashes = (await options.listWeightFileHashes?.(input.repo, input.revision)) ?? [];
   await refuseExactReupload(db, weightFileHashes);
@@ -73,6 +74,7 @@ export async function registerModel(options: {
         precision: input.precision,
         submitterId: actor.id,
         weightFileHashes,
+        contextLength: admission?.contextLength ?? null,
       },
     });
     await publishEvents(tx, [{ kind: "model.registered", modelId: created.id, payload: { repo: created.repo } }]);

@@ -76,6 +76,7 @@ export function ModelView({
                 {STATUS_TEXT[model.status].badge}
               </Badge>
             ) : null}
+            {model.duplicateOf ? <Badge tone="warning">Near-duplicate</Badge> : null}
             {disputed > 0 ? <Badge tone="danger">{disputed} disputed</Badge> : null}
             {pending > 0 ? <Badge tone="warning">{pending} pending</Badge> : null}
           </div>
@@ -100,6 +101,18 @@ export function ModelView({
         <p role="note" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
           {STATUS_TEXT[model.status].note}
           {model.statusReason ? <> Reason: {model.statusReason}</> : null}
+        </p>
+      ) : null}
+
+      {model.duplicateOf ? (
+        <p role="note" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+          Near-duplicate: its weight fingerprint matches{" "}
+          <Link href={`/models/${model.duplicateOf.id}`} className="font-medium underline">
+            {model.duplicateOf.repo}
+          </Link>
+          , registered earlier by another author
+          {model.duplicateSimilarity !== null ? ` (cosine similarity ${model.duplicateSimilarity.toFixed(3)})` : ""}. Its scores
+          stay visible, but it takes no place in a competition&apos;s king, roster or best.
         </p>
       ) : null}
 
