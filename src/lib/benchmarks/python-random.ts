@@ -17,7 +17,8 @@ const UPPER_MASK = 0x80000000;
 const LOWER_MASK = 0x7fffffff;
 
 export class PythonRandom {
-  private readonly mt = new Uint32Array(N);
+  /** The state words, held signed (same bits as CPython's uint32 words): V8 keeps int32 values unboxed, uint32 ones above 2^31 not. */
+  private readonly mt = new Int32Array(N);
   private mti = N + 1;
 
   /** `random.Random(seed)` for a non-negative integer seed (a number up to 2^53, or a bigint of any size). */
@@ -70,27 +71,53 @@ export class PythonRandom {
 
   /** genrand_uint32: the next 32-bit output of MT19937. */
   nextUint32(): number {
-    const mt = this.mt;
-    if (this.mti >= N) {
-      let kk = 0;
-      for (; kk < N - M; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      for (; kk < N - 1; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
-      mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      this.mti = 0;
-    }
-    let y = mt[this.mti++]!;
+    if (this.mti >= N) this.twist();
+    let y = this.mt[this.mti++]!;
     y ^= y >>> 11;
     y ^= (y << 7) & 0x9d2c5680;
     y ^= (y << 15) & 0xefc60000;
     y ^= y >>> 18;
     return y >>> 0;
+  }
+
+  /** Generates the next 624 words of state (genrand_uint32's refill). */
+  private twist(): void {
+    const mt = this.mt;
+    {
+      let kk = 0;
+      for (; kk < N - M; kk++) {
+        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+        mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+      }
+      for (; kk < N - 1; kk++) {
+        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+        mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+      }
+      const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
+      mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+      this.mti = 0;
+    }
+  }
+
+  /**
+   * The next outputs of genrand_uint32 in bulk: writes every output left in the current 624-word state into `out`
+   * (at least 1, at most 624) and returns how many; the following call to this or nextUint32 continues after them.
+   * For hot loops (the paired bootstrap draws hundreds of thousands per request).
+   */
+  fillBlock(out: Uint32Array): number {
+    if (this.mti >= N) this.twist();
+    const mt = this.mt;
+    const start = this.mti;
+    for (let i = start; i < N; i++) {
+      let y = mt[i]!;
+      y ^= y >>> 11;
+      y ^= (y << 7) & 0x9d2c5680;
+      y ^= (y << 15) & 0xefc60000;
+      y ^= y >>> 18;
+      out[i - start] = y >>> 0;
+    }
+    this.mti = N;
+    return N - start;
   }
 
   /** `getrandbits(k)` for 1 <= k <= 32 (CPython takes the top k bits of one 32-bit output). */

@@ -117,23 +117,38 @@ export function pairedBootstrap(
   const { seedHex, seed } = seedFromLabel(options.label);
   const rng = new PythonRandom(seed);
   const replicates = new Float64Array(resamples);
-  const means = new Array<number>(used.length);
+  // weightedMean inlined, with the same operations in the same order (identical replicates).
+  const weights = Float64Array.from(used.map((stratum) => stratum.weight));
+  let weightSum = 0;
+  for (const weight of weights) weightSum += weight;
   // randbelow(n) inlined (the hot loop): the top bit_length(n) bits of one output, redrawn while >= n.
+  // The generator's outputs are taken a state block (624 words) at a time: the same sequence as nextUint32.
   const shifts = used.map((stratum) => 32 - (32 - Math.clz32(stratum.differences.length)));
+  const columns = used.map((stratum) => Float64Array.from(stratum.differences));
+  const block = new Uint32Array(624);
+  let length = 0;
+  let position = 0;
   for (let b = 0; b < resamples; b++) {
-    for (let s = 0; s < used.length; s++) {
-      const values = used[s]!.differences;
+    let total = 0;
+    for (let s = 0; s < columns.length; s++) {
+      const values = columns[s]!;
       const n = values.length;
       const shift = shifts[s]!;
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        let r = rng.nextUint32() >>> shift;
-        while (r >= n) r = rng.nextUint32() >>> shift;
+        let r: number;
+        do {
+          if (position === length) {
+            length = rng.fillBlock(block);
+            position = 0;
+          }
+          r = block[position++]! >>> shift;
+        } while (r >= n);
         sum += values[r]!;
       }
-      means[s] = sum / n;
+      total += weights[s]! * (sum / n);
     }
-    replicates[b] = weightedMean(used, means);
+    replicates[b] = total / weightSum;
   }
   return {
     mean: weightedMean(used, used.map((stratum) => mean(stratum.differences))),
