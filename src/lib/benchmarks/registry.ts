@@ -17,6 +17,7 @@ import { heldoutPerplexity } from "./perplexity";
 import { truthfulqaMc } from "./truthfulqa";
 import { buildCommunityBenchmark, type CommunityBenchmarkDefinition } from "./community/families";
 import type { TCommunityBenchmark } from "./community/definition";
+import { fastCanonicalJson as canonicalJson } from "./canonical-json";
 
 const DEFINITIONS: readonly BenchmarkDefinition[] = [gsm8k, truthfulqaMc, humaneval, claimVerdictLl, claimVerdictGen, heldoutPerplexity, ...longContextBenchmarks];
 const BY_KEY = new Map(DEFINITIONS.map((definition) => [definition.key, definition]));
@@ -48,7 +49,7 @@ export function registerCommunityBenchmark(options: {
   if (options.definition.slug !== options.slug) throw new Error(`${key}: the definition's slug is ${options.definition.slug}`);
   const existing = COMMUNITY.get(key);
   if (existing) {
-    if (JSON.stringify(existing.community) !== JSON.stringify(options.definition)) {
+    if (canonicalJson(existing.community) !== canonicalJson(options.definition)) {
       throw new Error(`${key} is already registered with another definition; a changed definition is a new version`);
     }
     return existing;

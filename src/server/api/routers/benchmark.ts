@@ -1,4 +1,7 @@
+import { z } from "zod";
+import { env } from "@/env";
 import { createTRPCRouter, publicProcedure, userOrTokenProcedure } from "@/server/api/trpc";
+import { createCommunityBenchmark } from "@/server/services/benchmarks/community/create-community-benchmark";
 import { ZSaveBenchmarkRequestSchema } from "@/server/services/benchmarks/benchmark-input";
 import { listBenchmarkCatalog } from "@/server/services/benchmarks/list-benchmark-catalog";
 import { saveBenchmark } from "@/server/services/benchmarks/save-benchmark";
@@ -14,6 +17,24 @@ export const benchmarkRouter = createTRPCRouter({
         db: ctx.db,
         actor: { id: ctx.user.id, role: ctx.user.role, tokenScopes: ctx.token?.scopes ?? null },
         input,
+      }),
+    ),
+
+  /**
+   * Creates a community benchmark from a definition (admins, `benchmark:create`): refused with field-level errors
+   * (`data.fieldErrors`) and nothing stored, or stored in probation with its canary tasks.
+   */
+  createCommunity: userOrTokenProcedure("benchmark:create")
+    // The definition is validated by the service, which reports every field at fault (definition.ts).
+    .input(z.record(z.string(), z.unknown()))
+    .mutation(({ ctx, input }) =>
+      createCommunityBenchmark({
+        db: ctx.db,
+        actor: { id: ctx.user.id, role: ctx.user.role, tokenScopes: ctx.token?.scopes ?? null },
+        input,
+        now: ctx.clock.now(),
+        epochMinutes: env.EPOCH_MINUTES,
+        referenceModels: env.COMMUNITY_REFERENCE_MODELS,
       }),
     ),
 });

@@ -20,6 +20,7 @@ import { DatasetFetchError } from "@/lib/benchmarks/community/fetch-dataset";
 import { isCodeBenchmarkId } from "@/lib/benchmarks/registry";
 import { sampleItems } from "@/lib/benchmarks/sampling";
 import type { TTokenScope } from "@/lib/protocol/runner-api";
+import { canonicalJson } from "@/lib/protocol/signing";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
@@ -109,7 +110,7 @@ export async function createCommunityBenchmark(options: CreateCommunityBenchmark
   if (first && first.createdById !== actor.id && actor.role !== "ADMIN") {
     throw refuse([{ field: "slug", message: `${definition.slug} belongs to another creator; choose another slug` }]);
   }
-  if (previous && JSON.stringify(previous.definition) === JSON.stringify(definition)) {
+  if (previous && canonicalJson(previous.definition) === canonicalJson(definition)) {
     throw refuse([{ field: "(definition)", message: `identical to ${definition.slug}@${previous.version}: a new version must change something` }]);
   }
   const version = (previous?.version ?? 0) + 1;
