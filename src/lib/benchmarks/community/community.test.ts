@@ -76,6 +76,10 @@ describe("community benchmark definitions", () => {
     expect(metric.ok ? [] : metric.errors).toEqual([
       { field: "metric", message: "for loglikelihood_rolling: one of bits_per_byte, word_perplexity, byte_perplexity" },
       { field: "fewshot.count", message: "loglikelihood_rolling takes no few-shot examples (0)" },
+      {
+        field: "promptTemplate",
+        message: "for loglikelihood_rolling: <context>{{input}}, with a non-empty context before {{input}} and nothing after it",
+      },
     ]);
   });
 });
