@@ -192,6 +192,11 @@ describe("probation", () => {
       expect(statuses).toEqual(["VALIDATING", "VALIDATING", "ACCEPTED"]);
       const stored = await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: "arith_small@1" } });
       expect(stored.status).toBe(round === 0 ? "PROBATION" : "ACTIVE");
+      if (round === 0) {
+        // One canary accepted: still in probation, and its score is not on the board.
+        const board = await (await userCaller(database.db, null, clock)).leaderboard.get();
+        expect(board.entries.flatMap((entry) => Object.keys(entry.scores))).not.toContain("arith_small@1");
+      }
     }
     expect(accepted.sort()).toEqual((await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: "arith_small@1" } })).canaryTaskIds.sort());
     const task = await database.db.task.findUniqueOrThrow({ where: { id: accepted[0]! } });
