@@ -3,11 +3,13 @@
  * `benchmark:create` (docs/api.md). The body is the definition as JSON (definition.ts). Answers:
  *   201 {apiVersion, benchmark: {id, version, status: "PROBATION", canaryTaskIds, referenceModels}}
  *   400 {error: {code: "VALIDATION", message, fieldErrors: [{field, message}]}}   nothing stored
- *   401 no or unknown token; 403 a token without the scope; 413 body too large; 429 rate limited; 503 no reference models
+ *   401 no or unknown token; 403 a token without the scope, or 5 benchmarks of this creator already in probation;
+ *   413 body too large; 429 rate limited; 503 fewer than two reference models
  */
 import type { Db } from "@/server/db";
 import { resolveToken } from "@/server/auth/tokens";
 import { AppError } from "@/server/errors";
+import { clientIpOf } from "@/server/security/client-ip";
 import type { RateLimits } from "@/server/security/rate-limits";
 import { readBoundedBody, RequestTooLargeError } from "@/server/security/request-limits";
 import { createCommunityBenchmark } from "@/server/services/benchmarks/community/create-community-benchmark";
@@ -15,6 +17,7 @@ import { createCommunityBenchmark } from "@/server/services/benchmarks/community
 const STATUS: Partial<Record<AppError["code"], number>> = {
   UNAUTHENTICATED: 401,
   NOT_ALLOWED: 403,
+  QUOTA: 403,
   VALIDATION: 400,
   CONFLICT: 409,
   RATE_LIMITED: 429,
@@ -61,6 +64,7 @@ export async function handleCreateBenchmarkRequest(req: Request, options: Create
     return errorResponse(400, "VALIDATION", "The body is not JSON; nothing was stored.", { fieldErrors });
   }
   try {
+    await options.rateLimits?.consume("mutationIp", clientIpOf(req.headers));
     await options.rateLimits?.consume("mutationUser", token.userId);
     const created = await createCommunityBenchmark({
       db: options.db,

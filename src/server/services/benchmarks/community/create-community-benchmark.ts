@@ -42,6 +42,8 @@ export function canCreateCommunityBenchmarks(actor: CommunityActor): boolean {
 
 /** The canary tasks of a new benchmark run on this many reference models. */
 export const CANARY_MODELS = 2;
+/** Benchmarks one creator may have in probation at once (each costs the server a download and canary tasks). */
+export const MAX_PROBATION_PER_CREATOR = 5;
 
 export interface CreateCommunityBenchmarkOptions {
   db: Db;
@@ -112,6 +114,13 @@ export async function createCommunityBenchmark(options: CreateCommunityBenchmark
   }
   if (previous && canonicalJson(previous.definition) === canonicalJson(definition)) {
     throw refuse([{ field: "(definition)", message: `identical to ${definition.slug}@${previous.version}: a new version must change something` }]);
+  }
+  const waiting = await db.communityBenchmark.count({ where: { createdById: actor.id, status: "PROBATION" } });
+  if (waiting >= MAX_PROBATION_PER_CREATOR) {
+    throw new AppError(
+      "QUOTA",
+      `You have ${waiting} benchmarks in probation, the most one creator may have at once; wait until their canary tasks are decided. Nothing was stored.`,
+    );
   }
   const version = (previous?.version ?? 0) + 1;
   const key = `${definition.slug}@${version}`;
