@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildRequests } from "../build-requests";
 import { goldOutputFromResponses } from "../gold-answer";
 import { sampleItems } from "../sampling";
+import { runScoreCli } from "../score-cli";
 import { scoreOutputs } from "../score-outputs";
 import { sha256Hex } from "../sha256";
 import { parseCommunityBenchmark, type TCommunityBenchmark } from "./definition";
@@ -140,5 +141,32 @@ describe("datasets", () => {
     expect(() => other.loadDataset('{"text": "a c"}\n')).toThrow(/not the pinned/);
     expect(other.isDatasetLoaded()).toBe(false);
     expect(() => other.promptOf("item/0")).toThrow(/not known before the dataset is loaded|not loaded yet/);
+  });
+});
+
+describe("pnpm score --community", () => {
+  it("scores outputs from a definition file and a local copy of the dataset, refusing other bytes", async () => {
+    const data = '{"input": "1 + 1", "target": "2"}\n{"input": "2 + 3", "target": "5"}\n';
+    const definition = JSON.stringify({
+      slug: "cli_case",
+      name: "CLI case",
+      family: "generate_until_exact_match",
+      promptTemplate: "Q: {{input}}\nA:",
+      metric: "exact_match",
+      itemsPerTask: 1,
+      dataset: { url: "https://datasets.example.org/cli.jsonl", sha256: sha256Hex(data), licence: "CC0-1.0" },
+    });
+    const files: Record<string, string> = { "def.json": definition, "data.jsonl": data, "bad.jsonl": data.replace("5", "6"), "out.jsonl": '{"item": "item/1", "output": " 5\\n\\nQ:"}\n' };
+    const run = async (args: string[]) => {
+      let stdout = "";
+      let stderr = "";
+      const code = await runScoreCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), readFile: (path) => files[path]! });
+      return { code, stdout, stderr };
+    };
+    const ok = await run(["--community", "def.json", "data.jsonl", "out.jsonl"]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ benchmark: "cli_case@local", n: 1, metrics: { exact_match: { mean: 1 } } });
+    const bad = await run(["--community", "def.json", "bad.jsonl", "out.jsonl"]);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("not the pinned") });
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { Db } from "@/server/db";
 import { resolveToken } from "@/server/auth/tokens";
-import { AppError } from "@/server/errors";
+import { AppError, prismaErrorCode } from "@/server/errors";
 import { clientIpOf } from "@/server/security/client-ip";
 import type { RateLimits } from "@/server/security/rate-limits";
 import { readBoundedBody, RequestTooLargeError } from "@/server/security/request-limits";
@@ -79,6 +79,9 @@ export async function handleCreateBenchmarkRequest(req: Request, options: Create
     if (error instanceof AppError) {
       const fieldErrors = error.options.details?.fieldErrors;
       return errorResponse(STATUS[error.code] ?? 400, error.code, error.message, fieldErrors ? { fieldErrors } : {});
+    }
+    if (prismaErrorCode(error) === "P2002") {
+      return errorResponse(409, "CONFLICT", "Another request created this version of the benchmark at the same moment; submit again to create the next one.");
     }
     console.error("[api] POST /api/v0/benchmarks failed:", error);
     return errorResponse(500, "INTERNAL", "Something went wrong on the server. Please try again; if it persists, report it.");

@@ -40,10 +40,21 @@ function register(row: StoredRow) {
   });
 }
 
-/** Registers every stored community definition not yet registered in this process (one small query). */
+/**
+ * Registers every stored community definition not yet registered in this process (one small query). A row that
+ * cannot be registered (a code benchmark later took its slug, a row edited by hand) is logged and skipped, so one
+ * bad row never takes the pages down; its own tasks then fail to score with the reason.
+ */
 export async function registerCommunityBenchmarks(db: Db | Prisma.TransactionClient): Promise<void> {
   const rows = await db.communityBenchmark.findMany({ select: { id: true, slug: true, version: true, definition: true, itemCount: true } });
-  for (const row of rows) register(row);
+  for (const row of rows) {
+    if (getCommunityBenchmark(row.id)) continue;
+    try {
+      register(row);
+    } catch (error) {
+      console.error(`[benchmarks] community benchmark ${row.id} is not registered: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 }
 
 /**
