@@ -25,12 +25,14 @@ import { dockerIsAvailable } from "./test-helpers/docker";
 
 const hasDocker = await dockerIsAvailable();
 const DATA = Array.from({ length: 8 }, (_, i) => JSON.stringify({ input: `${i} + 1`, target: String(i + 1) })).join("\n") + "\n";
+const MC = Array.from({ length: 8 }, (_, i) => JSON.stringify({ input: `Pick ${i}`, choices: ["a", "b", "c"], label: i % 3 })).join("\n") + "\n";
+const TEXT = Array.from({ length: 8 }, (_, i) => JSON.stringify({ text: `Document ${i}: ${"some words ".repeat(i + 1)}` })).join("\n") + "\n";
 const keys = generateRunnerKeyPair();
 let fileServer: Server;
 let base: string;
 let workDir: string;
 
-function communityClaim(slug: string, sha256: string): TClaim {
+function communityClaim(slug: string, sha256: string, overrides: Record<string, unknown> = {}): TClaim {
   const parsed = parseCommunityBenchmark({
     slug,
     name: "Runner arithmetic",
@@ -40,6 +42,7 @@ function communityClaim(slug: string, sha256: string): TClaim {
     metric: "exact_match",
     itemsPerTask: 3,
     dataset: { url: `${base}/data.jsonl`, sha256, licence: "CC0-1.0" },
+    ...overrides,
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const claim = syntheticClaim({ model: "fixture/perfect", benchmark: "gsm8k@3" });
@@ -47,7 +50,7 @@ function communityClaim(slug: string, sha256: string): TClaim {
     ...claim,
     task: {
       ...claim.task,
-      benchmark: { key: `${slug}@1`, name: "Runner arithmetic", community: { version: "1", itemCount: 7, definition: parsed.value } },
+      benchmark: { key: `${slug}@1`, name: "Runner arithmetic", community: { version: "1", itemCount: 8 - parsed.value.fewshot.count, definition: parsed.value } },
       itemIds: ["item/1", "item/4", "item/7"],
     },
   });
@@ -72,6 +75,8 @@ describe.skipIf(!hasDocker)("a community benchmark on the runner (fixture engine
     workDir = await mkdtemp(path.join(os.tmpdir(), "quorum-community-"));
     fileServer = createServer((request, response) => {
       if (request.url === "/data.jsonl") return response.end(DATA);
+      if (request.url === "/mc.jsonl") return response.end(MC);
+      if (request.url === "/text.jsonl") return response.end(TEXT);
       response.writeHead(404);
       response.end();
     });
@@ -88,6 +93,26 @@ describe.skipIf(!hasDocker)("a community benchmark on the runner (fixture engine
     expect(result.scores.exact_match).toBe(1);
     expect(result.records.map((record) => record.extracted.answer)).toEqual(["2", "5", "8"]);
     expect(result.submission.payload.benchmark).toBe("runner_arith@1");
+  }, 120_000);
+
+  it("multiple choice and rolling log-likelihoods: the fixture engine answers them, the runner scores them", async () => {
+    const mc = await evaluate(
+      communityClaim("runner_mc", sha256Hex(MC), { family: "loglikelihood_multiple_choice", metric: "acc", dataset: { url: `${base}/mc.jsonl`, sha256: sha256Hex(MC), licence: "CC0-1.0" } }),
+    );
+    expect(mc.scores.acc).toBe(1);
+    // Items 1, 4 and 7: label i % 3 = 1 each time.
+    expect(mc.records.map((record) => record.extracted.acc)).toEqual(["1", "1", "1"]);
+    const rolling = await evaluate(
+      communityClaim("runner_text", sha256Hex(TEXT), {
+        family: "loglikelihood_rolling",
+        metric: "bits_per_byte",
+        promptTemplate: "Text:\n{{input}}",
+        fewshot: { count: 0 },
+        dataset: { url: `${base}/text.jsonl`, sha256: sha256Hex(TEXT), licence: "CC0-1.0" },
+      }),
+    );
+    // The fixture engine's right model: 0.5 nats per byte, 0.72 bits per byte.
+    expect(rolling.scores.bits_per_byte).toBeCloseTo(0.5 / Math.LN2, 6);
   }, 120_000);
 
   it("fails the evaluation with the reason when the dataset is not the pinned bytes", async () => {

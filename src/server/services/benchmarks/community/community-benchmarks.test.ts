@@ -253,3 +253,38 @@ describe("probation", () => {
     expect(await database.db.task.findUniqueOrThrow({ where: { id: claim!.task.id } })).toMatchObject({ status: "QUEUED" });
   });
 });
+
+describe("every family through the loop", () => {
+  const MC = Array.from({ length: 9 }, (_, i) => JSON.stringify({ input: `Colour ${i}?`, choices: ["red", "green", "blue"], label: i % 3 })).join("\n") + "\n";
+  const TEXT = Array.from({ length: 6 }, (_, i) => JSON.stringify({ text: `Document ${i}: ${"words and more words ".repeat(i + 2)}` })).join("\n") + "\n";
+
+  it.each([
+    { slug: "colours_mc", family: "loglikelihood_multiple_choice", metric: "acc", file: "/mc.jsonl", data: MC, template: "Q: {{input}}\nA:", shots: 1 },
+    { slug: "docs_rolling", family: "loglikelihood_rolling", metric: "bits_per_byte", file: "/text.jsonl", data: TEXT, template: "Text:\n{{input}}", shots: 0 },
+  ])("$family: canaries accepted by consensus, then ACTIVE", async ({ slug, family, metric, file, data, template, shots }) => {
+    served = { ...served, [file]: data };
+    // Earlier tests leave tasks open; close them so the runners' claims reach this benchmark's canaries.
+    await database.db.task.updateMany({ where: { finishedAt: null }, data: { status: "FAILED", finishedAt: clock.now() } });
+    const curator = await createUser(database.db, undefined, "ADMIN");
+    const created = await (await userCaller(database.db, curator, clock)).benchmark.createCommunity(
+      definition({ slug, family, metric, promptTemplate: template, fewshot: { count: shots, separator: "\n\n" }, itemsPerTask: 3, dataset: { url: `${base}${file}`, sha256: sha256Hex(data), licence: "CC0-1.0" } }),
+    );
+    const statuses: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const runner of runners) statuses.push((await evaluateOnce(runner, (i) => i !== 0))!.outcome.taskStatus);
+    }
+    expect(statuses).toEqual(["VALIDATING", "VALIDATING", "ACCEPTED", "VALIDATING", "VALIDATING", "ACCEPTED"]);
+    expect(await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ status: "ACTIVE", reason: null });
+    const task = await database.db.task.findFirstOrThrow({ where: { benchmarkId: created.id, status: "ACCEPTED" } });
+    if (family === "loglikelihood_multiple_choice") expect(task.acceptedScore).toBeCloseTo(2 / 3);
+    // Rolling: two documents at 0.5 nats per byte and one at 2: bits per byte between the two rates, lower is better.
+    else expect(task.acceptedScore!).toBeGreaterThan(0.5 / Math.LN2);
+  });
+
+  it("a creator may have at most five benchmarks in probation", async () => {
+    const curator = await createUser(database.db, undefined, "ADMIN");
+    const caller = await userCaller(database.db, curator, clock);
+    for (let i = 0; i < 5; i++) await caller.benchmark.createCommunity(definition({ slug: `quota_case_${i}` }));
+    await expect(caller.benchmark.createCommunity(definition({ slug: "quota_case_5" }))).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("5 benchmarks in probation") });
+  });
+});
