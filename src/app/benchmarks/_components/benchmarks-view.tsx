@@ -5,6 +5,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { Badge } from "@/app/_components/status-badge";
 import { BenchmarkForm } from "@/app/benchmarks/_components/benchmark-form";
+import { RejectCommunityBenchmark } from "@/app/benchmarks/_components/reject-community-benchmark";
 import { metricLabel } from "@/app/_lib/format";
 import { useTRPC } from "@/trpc/react";
 
@@ -46,6 +47,8 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
                 <code className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs dark:bg-zinc-800">{benchmark.id}</code>
                 {benchmark.community?.status === "PROBATION" ? (
                   <Badge tone="warning">probation: canary tasks on reference models first</Badge>
+                ) : benchmark.community?.status === "REJECTED" ? (
+                  <Badge tone="danger">rejected</Badge>
                 ) : benchmark.isActive ? (
                   <Badge tone="success">active</Badge>
                 ) : (
@@ -60,6 +63,12 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
                   {benchmark.community.reason ? <span className="mt-1 block font-medium">Why it is still waiting: {benchmark.community.reason}</span> : null}
                 </p>
               ) : null}
+              {benchmark.community?.status === "REJECTED" && benchmark.community.reason ? (
+                <p role="status" className="text-sm text-red-800 dark:text-red-300">
+                  {benchmark.community.reason}
+                </p>
+              ) : null}
+              {canEdit && benchmark.community && benchmark.community.status !== "REJECTED" ? <RejectCommunityBenchmark id={benchmark.id} /> : null}
               <p className="text-sm text-zinc-700 dark:text-zinc-300">{benchmark.description}</p>
               <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
                 <Fact term="Version">{benchmark.version}</Fact>

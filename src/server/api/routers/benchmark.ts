@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { env } from "@/env";
-import { createTRPCRouter, publicProcedure, userOrTokenProcedure } from "@/server/api/trpc";
+import { adminProcedure, createTRPCRouter, publicProcedure, userOrTokenProcedure } from "@/server/api/trpc";
+import { rejectCommunityBenchmark } from "@/server/services/benchmarks/community/reject-community-benchmark";
 import { createCommunityBenchmark } from "@/server/services/benchmarks/community/create-community-benchmark";
 import { ZSaveBenchmarkRequestSchema } from "@/server/services/benchmarks/benchmark-input";
 import { listBenchmarkCatalog } from "@/server/services/benchmarks/list-benchmark-catalog";
@@ -37,4 +38,9 @@ export const benchmarkRouter = createTRPCRouter({
         referenceModels: env.COMMUNITY_REFERENCE_MODELS,
       }),
     ),
+
+  /** Rejects a community benchmark (admins): REJECTED with the reason, off the schedule and the board. */
+  rejectCommunity: adminProcedure
+    .input(z.object({ id: z.string().min(3).max(60), reason: z.string().trim().min(3).max(500) }))
+    .mutation(({ ctx, input }) => rejectCommunityBenchmark({ db: ctx.db, actor: ctx.user, id: input.id, reason: input.reason, now: ctx.clock.now() })),
 });

@@ -183,6 +183,7 @@ export function validShaped(ids: { modelId: string; runnerId: string; tokenId: s
         licence: fc.string({ maxLength: 70 }),
       }),
     }),
+    "benchmark.rejectCommunity": fc.record({ id: fc.constantFrom("missing@1", "gsm8k@3"), reason: fc.string({ maxLength: 600 }) }),
     "model.register": fc.record({
       repo,
       revision: hex(40),

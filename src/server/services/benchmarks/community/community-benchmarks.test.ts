@@ -254,6 +254,21 @@ describe("probation", () => {
   });
 });
 
+describe("rejection", () => {
+  it("an admin rejects a benchmark in probation: REJECTED with the reason, its open tasks failed; others may not", async () => {
+    const user = await createUser(database.db);
+    await expect((await userCaller(database.db, user, clock)).benchmark.rejectCommunity({ id: "arith_mutable@1", reason: "no" + "t useful" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const caller = await userCaller(database.db, admin, clock);
+    const rejected = await caller.benchmark.rejectCommunity({ id: "arith_mutable@1", reason: "the dataset host changes its files" });
+    expect(rejected).toMatchObject({ status: "REJECTED", closedTasks: 2 });
+    const listed = (await listBenchmarks({ db: database.db })).find((b) => b.id === "arith_mutable@1")!;
+    expect(listed).toMatchObject({ isActive: false, community: { status: "REJECTED", reason: "Rejected by an admin: the dataset host changes its files" } });
+    expect(await database.db.task.count({ where: { benchmarkId: "arith_mutable@1", finishedAt: null } })).toBe(0);
+    await expect(caller.benchmark.rejectCommunity({ id: "arith_mutable@1", reason: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(caller.benchmark.rejectCommunity({ id: "gsm8k@3", reason: "not community" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
 describe("every family through the loop", () => {
   const MC = Array.from({ length: 9 }, (_, i) => JSON.stringify({ input: `Colour ${i}?`, choices: ["red", "green", "blue"], label: i % 3 })).join("\n") + "\n";
   const TEXT = Array.from({ length: 6 }, (_, i) => JSON.stringify({ text: `Document ${i}: ${"words and more words ".repeat(i + 2)}` })).join("\n") + "\n";
