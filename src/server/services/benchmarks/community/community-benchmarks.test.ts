@@ -127,6 +127,7 @@ describe("creating a community benchmark", () => {
 
     const fieldsOf = async (response: Response) => ((await response.json()) as { error: { fieldErrors: { field: string; message: string }[] } }).error.fieldErrors;
     expect(await fieldsOf(await post(definition({ slug: "gsm8k" })))).toEqual([{ field: "slug", message: "gsm8k is a benchmark defined in code; choose another slug" }]);
+    expect(await fieldsOf(await post(definition({ name: "gsm8k" })))).toEqual([{ field: "name", message: "GSM8K is the name of gsm8k@3; choose another name" }]);
     const mismatch = await fieldsOf(await post(definition({ dataset: { url: `${base}/arith.jsonl`, sha256: "a".repeat(64), licence: "CC0-1.0" } })));
     expect(mismatch).toEqual([{ field: "dataset.sha256", message: expect.stringContaining(`has sha256 ${sha256Hex(ARITH)}, not the pinned ${"a".repeat(64)}`) }]);
     const format = await fieldsOf(await post(definition({ family: "loglikelihood_multiple_choice", metric: "acc" })));

@@ -17,7 +17,7 @@ import { parseCommunityBenchmark, type FieldError, type TCommunityBenchmark } fr
 import { datasetBytes } from "@/lib/benchmarks/community/dataset-cache";
 import { buildCommunityBenchmark, DatasetFormatError } from "@/lib/benchmarks/community/families";
 import { DatasetFetchError } from "@/lib/benchmarks/community/fetch-dataset";
-import { isCodeBenchmarkId } from "@/lib/benchmarks/registry";
+import { isCodeBenchmarkId, listBenchmarks } from "@/lib/benchmarks/registry";
 import { sampleItems } from "@/lib/benchmarks/sampling";
 import type { TTokenScope } from "@/lib/protocol/runner-api";
 import { canonicalJson } from "@/lib/protocol/signing";
@@ -101,6 +101,9 @@ export async function createCommunityBenchmark(options: CreateCommunityBenchmark
   if (isCodeBenchmarkId(definition.slug)) {
     throw refuse([{ field: "slug", message: `${definition.slug} is a benchmark defined in code; choose another slug` }]);
   }
+  // A community benchmark may not pass itself off as one defined in code on the board.
+  const lookalike = listBenchmarks().find((code) => code.name.trim().toLowerCase() === definition.name.trim().toLowerCase());
+  if (lookalike) throw refuse([{ field: "name", message: `${lookalike.name} is the name of ${lookalike.key}; choose another name` }]);
   const previous = await db.communityBenchmark.findFirst({
     where: { slug: definition.slug },
     orderBy: { version: "desc" },
