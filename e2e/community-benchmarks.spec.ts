@@ -75,6 +75,15 @@ test.describe("as an admin", () => {
     await expect(article).toContainText("probation: canary tasks on reference models first");
     await expect(article).toContainText("not scheduled for other models and not on the board until its 2 canary tasks are accepted");
     await expect(article).toContainText(SHA);
+
+    // An admin can reject it: it says so, with the reason, and leaves the schedule.
+    const reject = article.getByRole("form", { name: `Reject ${tag}@1` });
+    await reject.getByRole("button", { name: "Reject" }).click();
+    await expect(reject.getByText("a reason of 3 to 500 characters")).toBeVisible();
+    await reject.getByLabel("Reject with a reason (admins)").fill("a test of the rejection");
+    await reject.getByRole("button", { name: "Reject" }).click();
+    await expect(article).toContainText("Rejected by an admin: a test of the rejection");
+    await expect(article.getByText("rejected", { exact: true })).toBeVisible();
   });
 });
 
