@@ -69,6 +69,11 @@ export default defineConfig({
       QUORUM_ADMINS: "admin",
       // The seed expects each claim to land on the model it just registered: no spot checks in this run.
       SPOT_CHECK_SHARE: "0",
+      // Community benchmarks (community-benchmarks.spec.ts): canary tasks on two reference models that the spec adds
+      // (not fixture/* repos, so the seeds' fixture-engine claims never meet them), and datasets served by a local
+      // file server test double.
+      COMMUNITY_REFERENCE_MODELS: "org/e2e-reference-a,org/e2e-reference-b",
+      QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS: "true",
       // One epoch for the whole run: no new tasks appear mid-suite.
       EPOCH_MINUTES: "1000000",
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : { DATABASE_URL: "" }),

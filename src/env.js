@@ -80,6 +80,20 @@ export const envSchema = z.object({
   DEPTH_RESOLUTION: z.coerce.number().gt(0, "expected a score difference above 0").max(1, "expected at most 1").default(0.05),
   DEPTH_SKIP_AFTER_EPOCHS: z.coerce.number().int().min(1).default(6),
   DEPTH_CONFIDENCE: z.coerce.number().gt(0).max(10).default(2.5),
+  // Community benchmarks (docs/benchmarks.md): the reference models their canary tasks run on (comma-separated
+  // Hugging Face repos or model ids; unset: the two earliest-registered active models), the dataset cache's bound,
+  // and private dataset hosts (a LAN mirror, tests), allowed only together with QUORUM_ALLOW_TEST_DOUBLES.
+  COMMUNITY_REFERENCE_MODELS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+  COMMUNITY_DATASET_CACHE_MB: positiveInt.default(256),
+  QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS: bool.default(false),
   GRID_G_CO2_PER_KWH: z.coerce.number().min(0, "expected grams of CO2 per kWh, 0 or more").max(2000, "expected at most 2000 g/kWh").default(480),
 });
 
@@ -122,6 +136,12 @@ export function parseEnv(source) {
     throw new Error(
       "Invalid environment:\n  QUORUM_HUB_CHECKS: registrations are checked on the Hub on every real server; it can be turned off only " +
         "together with QUORUM_ALLOW_TEST_DOUBLES=true (tests and demos).",
+    );
+  }
+  if (env.QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS && !env.QUORUM_ALLOW_TEST_DOUBLES) {
+    throw new Error(
+      "Invalid environment:\n  QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS: community datasets from private or loopback hosts are refused on every " +
+        "real server (SSRF); allow them only together with QUORUM_ALLOW_TEST_DOUBLES=true (tests and demos).",
     );
   }
   return env;

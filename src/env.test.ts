@@ -8,4 +8,11 @@ describe("parseEnv", () => {
     expect(parseEnv({ NODE_ENV: "development", AUTH_DEV_LOGIN: "true" }).AUTH_DEV_LOGIN).toBe(true);
     expect(parseEnv({ NODE_ENV: "production" }).AUTH_DEV_LOGIN).toBe(false);
   });
+
+  it("allows community datasets from private hosts only together with test doubles; reads the reference models", () => {
+    expect(() => parseEnv({ QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS: "true" })).toThrow(/QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS.*SSRF/s);
+    expect(parseEnv({ QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS: "true", QUORUM_ALLOW_TEST_DOUBLES: "true" }).QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS).toBe(true);
+    expect(parseEnv({ COMMUNITY_REFERENCE_MODELS: " org/a , org/b ,," }).COMMUNITY_REFERENCE_MODELS).toEqual(["org/a", "org/b"]);
+    expect(parseEnv({}).COMMUNITY_REFERENCE_MODELS).toEqual([]);
+  });
 });

@@ -10,6 +10,8 @@ import path from "node:path";
 import { buildRequests } from "@/lib/benchmarks/build-requests";
 import { outputsFromResponses } from "@/lib/benchmarks/engine-responses";
 import { getBenchmark } from "@/lib/benchmarks/registry";
+import { prepareClaimBenchmark } from "@/lib/benchmarks/community/claim-benchmark";
+import type { DatasetSourceOptions } from "@/lib/benchmarks/community/dataset-cache";
 import { scoreOutputsAsync, type ItemRecord } from "@/lib/benchmarks/score-outputs";
 import {
   ZSubmissionPayloadSchema,
@@ -60,6 +62,15 @@ export interface EvaluateOptions {
   /** Power sampling interval; the command runner is injectable for tests. */
   power?: { intervalMs?: number; run?: CommandRunner };
   onContainerStarted?: (containerId: string) => void;
+  /**
+   * Community benchmarks: how their datasets are downloaded (verified against the pinned sha256, cached by it).
+   * Default: public hosts only, unless QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS=true (a mirror on the LAN, tests).
+   */
+  datasets?: DatasetSourceOptions;
+}
+
+function datasetOptionsOf(options: Pick<EvaluateOptions, "datasets">): DatasetSourceOptions {
+  return options.datasets ?? { allowPrivateHosts: process.env.QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS === "true" };
 }
 
 export interface EvaluationTimings {
@@ -95,7 +106,9 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
   const progress = options.progress ?? silentProgress;
   const now = options.now ?? (() => new Date());
   const model = claim.task.model;
-  const definition = getBenchmark(claim.task.benchmark.key);
+  // A community benchmark's definition travels in the claim; its dataset is downloaded and verified here, and a
+  // dataset that is unreachable or not the pinned bytes fails the task with that reason (DatasetFetchError).
+  const definition = await prepareClaimBenchmark(claim, datasetOptionsOf(options));
   const itemIds = claim.task.itemIds;
   engine.checkModel(model);
   options.signal?.throwIfAborted();
@@ -261,6 +274,7 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
   const progress = options.progress ?? silentProgress;
   const now = options.now ?? (() => new Date());
   const model = first.task.model;
+  for (const claim of options.claims) await prepareClaimBenchmark(claim, datasetOptionsOf(options));
   engine.checkModel(model);
   options.signal?.throwIfAborted();
 

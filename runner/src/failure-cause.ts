@@ -5,6 +5,8 @@
  * A task fails for everyone only when established runners of several volunteers report model-side causes.
  */
 import type { TFailureCause } from "@/lib/protocol/runner-api";
+import { DatasetFormatError } from "@/lib/benchmarks/community/families";
+import { DatasetFetchError } from "@/lib/benchmarks/community/fetch-dataset";
 import { EngineRunError } from "./engines/engine";
 import { WeightsDownloadError } from "./hf/fetch-weights";
 import { WeightsIntegrityError, WeightsRefusedError } from "./hf/weights-policy";
@@ -22,6 +24,8 @@ export function failureCauseOf(error: Error): TFailureCause {
   if (error instanceof EngineRunError) return ENGINE_CAUSES[error.failure];
   if (error instanceof WeightsRefusedError || error instanceof WeightsIntegrityError) return "no_weights";
   if (error instanceof WeightsDownloadError) return "download";
+  // A community benchmark's dataset that cannot be downloaded or is not the pinned bytes: not the model's fault.
+  if (error instanceof DatasetFetchError || error instanceof DatasetFormatError) return "download";
   if (/ENOSPC|no space left/i.test(error.message)) return "disk";
   return "other";
 }

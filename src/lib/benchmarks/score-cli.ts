@@ -6,6 +6,9 @@ import { readFileSync } from "node:fs";
 import type { TItemOutput } from "@/lib/protocol/runner-api";
 import { aggregate, aggregateRatio } from "./aggregate";
 import { BenchmarkInputError, DatasetIntegrityError, UnknownBenchmarkError } from "./errors";
+import type { BenchmarkDefinition } from "./benchmark-definition";
+import { parseCommunityBenchmark } from "./community/definition";
+import { buildCommunityBenchmark, DatasetFormatError } from "./community/families";
 import { resolveBenchmark } from "./registry";
 import { scoreOutputsAsync } from "./score-outputs";
 
@@ -17,12 +20,18 @@ export const USAGE =
   '  claim_verdict_ll:    {"item": "group/0", "loglikelihoods": {"r0": [S, R], "r1": [S, R], "r2": [S, R], "r3": [S, R]}}\n' +
   '  claim_verdict_gen:   {"item": "group/0", "output": "<JSON array of the 4 raw generations>"}\n' +
   '  heldout_ppl:         {"item": "doc/0", "loglikelihoods": {"windows": [<log-likelihood of each window>]}}\n' +
-  '  longctx_<tier>:      {"item": "niah_single/0", "output": "<raw generated text>"}  (tiers 4k 8k 16k 32k 128k 512k 1m 2m)';
+  '  longctx_<tier>:      {"item": "niah_single/0", "output": "<raw generated text>"}  (tiers 4k 8k 16k 32k 128k 512k 1m 2m)\n' +
+  "       pnpm score --community <definition.json> <dataset.jsonl> <file.jsonl>\n" +
+  "  a community benchmark from its definition and a local copy of its dataset (checked against the pinned sha256):\n" +
+  '  generate lines {"item": "item/2", "output": "..."}; multiple choice {"item": "item/2", "loglikelihoods": {"choices": [...]}};\n' +
+  '  rolling {"item": "item/0", "loglikelihoods": {"windows": [...]}}';
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readFile: (path: string) => string;
+  /** Bytes of a file (datasets are hashed as bytes); falls back to readFile as UTF-8. */
+  readBytes?: (path: string) => Buffer;
 }
 
 export interface ScoreReport {
@@ -53,8 +62,28 @@ function readOutputs(text: string): { outputs: unknown[]; lines: number[] } {
   return { outputs, lines };
 }
 
-export async function buildScoreReport(benchmark: string, text: string): Promise<ScoreReport> {
-  const def = resolveBenchmark(benchmark);
+/** A community benchmark from a definition (JSON text) and its dataset's bytes, for `--community`. */
+function communityBenchmark(definitionText: string, dataset: Buffer): BenchmarkDefinition {
+  let input: unknown;
+  try {
+    input = JSON.parse(definitionText);
+  } catch {
+    throw new CliInputError("the definition is not JSON");
+  }
+  const parsed = parseCommunityBenchmark(input);
+  if (!parsed.ok) throw new CliInputError(`bad definition: ${parsed.errors.map((error) => `${error.field}: ${error.message}`).join("; ")}`);
+  const def = buildCommunityBenchmark({ key: `${parsed.value.slug}@local`, version: "local", definition: parsed.value });
+  try {
+    def.loadDataset(dataset);
+  } catch (error) {
+    if (error instanceof DatasetFormatError) throw new DatasetIntegrityError("dataset", error.message);
+    throw error;
+  }
+  return def;
+}
+
+export async function buildScoreReport(benchmark: string | BenchmarkDefinition, text: string): Promise<ScoreReport> {
+  const def = typeof benchmark === "string" ? resolveBenchmark(benchmark) : benchmark;
   const { outputs, lines } = readOutputs(text);
   let scored;
   try {
@@ -88,12 +117,24 @@ export async function buildScoreReport(benchmark: string, text: string): Promise
 
 /** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage). */
 export async function runScoreCli(args: readonly string[], io: CliIo): Promise<number> {
-  if (args.length !== 2 || args.includes("--help") || args.includes("-h")) {
+  const isCommunity = args[0] === "--community";
+  if (args.length !== (isCommunity ? 4 : 2) || args.includes("--help") || args.includes("-h")) {
     io.stderr(`${USAGE}\n`);
     return 2;
   }
-  const [benchmark, file] = args as [string, string];
+  const file = args.at(-1)!;
   try {
+    let benchmark: string | BenchmarkDefinition = args[0]!;
+    if (isCommunity) {
+      const read = (path: string) => {
+        try {
+          return (io.readBytes ?? ((p: string) => Buffer.from(io.readFile(p), "utf8")))(path);
+        } catch (error) {
+          throw new CliInputError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      };
+      benchmark = communityBenchmark(read(args[1]!).toString("utf8"), read(args[2]!));
+    }
     let text: string;
     try {
       text = io.readFile(file);
@@ -120,4 +161,5 @@ export const nodeIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readFile: (path) => readFileSync(path, "utf8"),
+  readBytes: (path) => readFileSync(path),
 };

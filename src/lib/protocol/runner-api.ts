@@ -3,6 +3,7 @@
  * runner (runner/). The runner never touches the database; it speaks HTTP to these procedures like any volunteer.
  */
 import { z } from "zod";
+import { ZCommunityBenchmarkSchema } from "@/lib/benchmarks/community/definition";
 
 export const TOKEN_SCOPES = ["task:pull", "task:submit", "model:register", "benchmark:create"] as const;
 export const ZTokenScopeSchema = z.enum(TOKEN_SCOPES);
@@ -96,7 +97,15 @@ export const ZClaimSchema = z.object({
     id: z.string(),
     epoch: z.number().int(),
     model: ZModelRefSchema,
-    benchmark: z.object({ key: z.string(), name: z.string() }),
+    benchmark: z.object({
+      key: z.string(),
+      name: z.string(),
+      /**
+       * For a community benchmark (a definition stored as data): its version and definition, from which the runner
+       * builds the benchmark and downloads + verifies the dataset itself. Absent for benchmarks defined in code.
+       */
+      community: z.object({ version: z.string(), itemCount: z.number().int().positive(), definition: ZCommunityBenchmarkSchema }).optional(),
+    }),
     itemIds: z.array(z.string()).min(1),
   }),
 });

@@ -111,6 +111,9 @@ const t = initTRPC.context<TRPCContext>().create({
     // A duplicate registration names the entry that already exists, so the form can link to it.
     const details = error.cause instanceof AppError && error.cause.code === "CONFLICT" ? error.cause.options.details : undefined;
     const existingModelId = typeof details?.modelId === "string" ? details.modelId : null;
+    // Refused definitions (community benchmarks) name every field at fault.
+    const rawFieldErrors = error.cause instanceof AppError ? error.cause.options.details?.fieldErrors : undefined;
+    const fieldErrors = Array.isArray(rawFieldErrors) ? (rawFieldErrors as { field: string; message: string }[]) : null;
     const isInternal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
@@ -122,6 +125,7 @@ const t = initTRPC.context<TRPCContext>().create({
         quorumCode: quorumCodeOf(error),
         field,
         existingModelId,
+        fieldErrors,
         zodError,
       },
     };

@@ -1,9 +1,11 @@
 "use client";
 
 import { useSuspenseQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { Badge } from "@/app/_components/status-badge";
 import { BenchmarkForm } from "@/app/benchmarks/_components/benchmark-form";
+import { RejectCommunityBenchmark } from "@/app/benchmarks/_components/reject-community-benchmark";
 import { metricLabel } from "@/app/_lib/format";
 import { useTRPC } from "@/trpc/react";
 
@@ -43,8 +45,30 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
                   {benchmark.name}
                 </h2>
                 <code className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs dark:bg-zinc-800">{benchmark.id}</code>
-                {benchmark.isActive ? <Badge tone="success">active</Badge> : <Badge>inactive: no new tasks</Badge>}
+                {benchmark.community?.status === "PROBATION" ? (
+                  <Badge tone="warning">probation: canary tasks on reference models first</Badge>
+                ) : benchmark.community?.status === "REJECTED" ? (
+                  <Badge tone="danger">rejected</Badge>
+                ) : benchmark.isActive ? (
+                  <Badge tone="success">active</Badge>
+                ) : (
+                  <Badge>inactive: no new tasks</Badge>
+                )}
+                {benchmark.community ? <Badge tone="info">community ({benchmark.community.family})</Badge> : null}
               </header>
+              {benchmark.community?.status === "PROBATION" ? (
+                <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950/60 dark:text-amber-100">
+                  In probation: not scheduled for other models and not on the board until its {benchmark.community.canaryTaskIds.length} canary
+                  tasks are accepted by consensus.
+                  {benchmark.community.reason ? <span className="mt-1 block font-medium">Why it is still waiting: {benchmark.community.reason}</span> : null}
+                </p>
+              ) : null}
+              {benchmark.community?.status === "REJECTED" && benchmark.community.reason ? (
+                <p role="status" className="text-sm text-red-800 dark:text-red-300">
+                  {benchmark.community.reason}
+                </p>
+              ) : null}
+              {canEdit && benchmark.community && benchmark.community.status !== "REJECTED" ? <RejectCommunityBenchmark id={benchmark.id} /> : null}
               <p className="text-sm text-zinc-700 dark:text-zinc-300">{benchmark.description}</p>
               <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
                 <Fact term="Version">{benchmark.version}</Fact>
@@ -113,6 +137,14 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
         </div>
       )}
 
+      {canEdit ? (
+        <p className="text-sm">
+          <Link href="/benchmarks/new" className="font-medium underline">
+            Create a community benchmark
+          </Link>{" "}
+          <span className="text-zinc-600 dark:text-zinc-400">(a definition of an existing family and a dataset by URL + sha256, no code change).</span>
+        </p>
+      ) : null}
       {canEdit ? (
         <BenchmarkForm definitions={data.definitions} benchmarks={data.benchmarks} />
       ) : (

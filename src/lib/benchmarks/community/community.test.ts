@@ -7,16 +7,25 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../sha256";
 import { parseCommunityBenchmark } from "./definition";
+import { clearDatasetCache, datasetBytes, datasetCacheSize } from "./dataset-cache";
 import { DatasetFetchError, fetchDataset, isPrivateAddress } from "./fetch-dataset";
 
 const DATA = '{"input": "2 + 2", "target": "4"}\n{"input": "3 + 4", "target": "7"}\n';
 const SHA = sha256Hex(DATA);
 let server: Server;
 let base: string;
+let hits = 0;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    if (request.url === "/data.jsonl") return response.end(DATA);
+    if (request.url === "/data.jsonl") {
+      hits++;
+      return response.end(DATA);
+    }
+    if (request.url?.startsWith("/sized/")) {
+      hits++;
+      return response.end("y".repeat(Number(request.url.slice("/sized/".length))));
+    }
     if (request.url === "/moved") {
       response.writeHead(302, { location: "http://169.254.169.254/latest/meta-data" });
       return response.end();
@@ -76,6 +85,10 @@ describe("community benchmark definitions", () => {
     expect(metric.ok ? [] : metric.errors).toEqual([
       { field: "metric", message: "for loglikelihood_rolling: one of bits_per_byte, word_perplexity, byte_perplexity" },
       { field: "fewshot.count", message: "loglikelihood_rolling takes no few-shot examples (0)" },
+      {
+        field: "promptTemplate",
+        message: "for loglikelihood_rolling: <context>{{input}}, with a non-empty context before {{input}} and nothing after it",
+      },
     ]);
   });
 });
@@ -112,5 +125,30 @@ describe("dataset download by URL + sha256", () => {
     expect(await attempt({ url: "file:///etc/passwd", sha256: SHA })).toMatchObject({ message: "only http(s) URLs are fetched, not file:" });
     expect(["10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "::1", "fd00::1", "::ffff:127.0.0.1"].every(isPrivateAddress)).toBe(true);
     expect(["93.184.216.34", "2606:4700::1"].some(isPrivateAddress)).toBe(false);
+  });
+});
+
+describe("the dataset cache", () => {
+  it("downloads a sha256 once (concurrent requests share the download) and evicts the least recently used past its bound", async () => {
+    clearDatasetCache();
+    hits = 0;
+    const [a, b] = await Promise.all([
+      datasetBytes(`${base}/data.jsonl`, SHA, { allowPrivateHosts: true }),
+      datasetBytes(`${base}/data.jsonl`, SHA, { allowPrivateHosts: true }),
+    ]);
+    expect(a.toString("utf8")).toBe(DATA);
+    expect(b).toBe(a);
+    await datasetBytes(`${base}/data.jsonl`, SHA, { allowPrivateHosts: true });
+    expect(hits).toBe(1);
+    const sized = (n: number) => datasetBytes(`${base}/sized/${n}`, sha256Hex("y".repeat(n)), { allowPrivateHosts: true, maxCacheBytes: 1000 });
+    await sized(600);
+    await sized(500);
+    // 600 + 500 > 1000: the older entries went (the 600-byte file, and the first file before it).
+    expect(datasetCacheSize()).toEqual({ entries: 1, bytes: 500 });
+    hits = 0;
+    await sized(500);
+    await sized(600);
+    expect(hits).toBe(1);
+    await expect(datasetBytes(`${base}/data.jsonl`, "0".repeat(64), { allowPrivateHosts: true })).rejects.toBeInstanceOf(DatasetFetchError);
   });
 });

@@ -3,8 +3,8 @@
  * holder of the scope (or an admin) submits without a code change. This module is the validation both the server
  * (the form and the API) and the runner use: every problem is reported with the field it is about.
  *
- * Status of the feature: the definition schema and the dataset download (fetch-dataset.ts) exist; storing
- * definitions, probation with canary tasks and the form do not yet (docs/benchmarks.md, "Community benchmarks").
+ * The family implementations that read the downloaded dataset are in families.ts; storing definitions, probation
+ * and the form are in src/server/services/benchmarks/community/ (docs/benchmarks.md, "Community benchmarks").
  */
 import { z } from "zod";
 
@@ -55,6 +55,16 @@ export const ZCommunityBenchmarkSchema = z
     }
     if (value.family === "loglikelihood_rolling" && value.fewshot.count > 0) {
       context.addIssue({ code: "custom", path: ["fewshot", "count"], message: "loglikelihood_rolling takes no few-shot examples (0)" });
+    }
+    const parts = value.promptTemplate.split("{{input}}");
+    if (parts.length > 2) {
+      context.addIssue({ code: "custom", path: ["promptTemplate"], message: "{{input}} may appear only once" });
+    } else if (value.family === "loglikelihood_rolling" && parts.length === 2 && (parts[0]!.length === 0 || parts[1]!.length > 0)) {
+      context.addIssue({
+        code: "custom",
+        path: ["promptTemplate"],
+        message: "for loglikelihood_rolling: <context>{{input}}, with a non-empty context before {{input}} and nothing after it",
+      });
     }
   });
 export type TCommunityBenchmark = z.infer<typeof ZCommunityBenchmarkSchema>;

@@ -1,4 +1,8 @@
-import { createTRPCRouter, publicProcedure, userOrTokenProcedure } from "@/server/api/trpc";
+import { z } from "zod";
+import { env } from "@/env";
+import { adminProcedure, createTRPCRouter, publicProcedure, userOrTokenProcedure } from "@/server/api/trpc";
+import { rejectCommunityBenchmark } from "@/server/services/benchmarks/community/reject-community-benchmark";
+import { createCommunityBenchmark } from "@/server/services/benchmarks/community/create-community-benchmark";
 import { ZSaveBenchmarkRequestSchema } from "@/server/services/benchmarks/benchmark-input";
 import { listBenchmarkCatalog } from "@/server/services/benchmarks/list-benchmark-catalog";
 import { saveBenchmark } from "@/server/services/benchmarks/save-benchmark";
@@ -16,4 +20,27 @@ export const benchmarkRouter = createTRPCRouter({
         input,
       }),
     ),
+
+  /**
+   * Creates a community benchmark from a definition (admins, `benchmark:create`): refused with field-level errors
+   * (`data.fieldErrors`) and nothing stored, or stored in probation with its canary tasks.
+   */
+  createCommunity: userOrTokenProcedure("benchmark:create")
+    // The definition is validated by the service, which reports every field at fault (definition.ts).
+    .input(z.record(z.string(), z.unknown()))
+    .mutation(({ ctx, input }) =>
+      createCommunityBenchmark({
+        db: ctx.db,
+        actor: { id: ctx.user.id, role: ctx.user.role, tokenScopes: ctx.token?.scopes ?? null },
+        input,
+        now: ctx.clock.now(),
+        epochMinutes: env.EPOCH_MINUTES,
+        referenceModels: env.COMMUNITY_REFERENCE_MODELS,
+      }),
+    ),
+
+  /** Rejects a community benchmark (admins): REJECTED with the reason, off the schedule and the board. */
+  rejectCommunity: adminProcedure
+    .input(z.object({ id: z.string().min(3).max(60), reason: z.string().trim().min(3).max(500) }))
+    .mutation(({ ctx, input }) => rejectCommunityBenchmark({ db: ctx.db, actor: ctx.user, id: input.id, reason: input.reason, now: ctx.clock.now() })),
 });

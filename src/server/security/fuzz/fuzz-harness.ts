@@ -167,6 +167,23 @@ export function validShaped(ids: { modelId: string; runnerId: string; tokenId: s
       maxResults: fc.integer({ min: 0, max: 30 }),
       isActive: fc.boolean(),
     }),
+    // Community definitions: the dataset URL is a closed local port, so a definition that passes validation is
+    // refused at the download (connection refused) without waiting on the network.
+    "benchmark.createCommunity": fc.record({
+      slug: fc.constantFrom("fuzz_bench", "gsm8k", "Bad Slug"),
+      name: fc.string({ maxLength: 100 }),
+      family: fc.constantFrom("generate_until_exact_match", "loglikelihood_multiple_choice", "loglikelihood_rolling", "code"),
+      promptTemplate: fc.constantFrom("Q: {{input}}\nA:", "Text:\n{{input}}", "{{input}}{{input}}", "none"),
+      fewshot: fc.record({ count: fc.integer({ min: -1, max: 12 }), separator: fc.string({ maxLength: 25 }) }),
+      metric: fc.constantFrom("exact_match", "acc", "bits_per_byte", "pass@1"),
+      itemsPerTask: fc.integer({ min: -1, max: 60 }),
+      dataset: fc.record({
+        url: fc.constantFrom("http://127.0.0.1:1/data.jsonl", "file:///etc/passwd", "ftp://datasets.example.org/data.jsonl"),
+        sha256: fc.oneof(hex(64), fc.string({ maxLength: 70 })),
+        licence: fc.string({ maxLength: 70 }),
+      }),
+    }),
+    "benchmark.rejectCommunity": fc.record({ id: fc.constantFrom("missing@1", "gsm8k@3"), reason: fc.string({ maxLength: 600 }) }),
     "model.register": fc.record({
       repo,
       revision: hex(40),

@@ -1,5 +1,7 @@
+import type { CommunityBenchmarkDefinition } from "@/lib/benchmarks/community/families";
 import { getBenchmark } from "@/lib/benchmarks/registry";
 import type { Db } from "@/server/db";
+import { registerCommunityBenchmarks } from "@/server/services/benchmarks/community/load-community-benchmarks";
 
 export interface BenchmarkInfo {
   id: string;
@@ -16,6 +18,16 @@ export interface BenchmarkInfo {
   itemCount: number;
   datasets: { file: string; sha256: string; licence: string }[];
   scoringSummary: string;
+  /** A community benchmark (a definition stored as data): its family, creator and probation status; null for code ones. */
+  community: {
+    family: string;
+    createdById: string;
+    status: "PROBATION" | "ACTIVE" | "REJECTED";
+    reason: string | null;
+    canaryTaskIds: string[];
+    promptTemplate: string;
+    datasetUrl: string;
+  } | null;
 }
 
 /** Benchmark rows joined with their definitions in the registry. */
@@ -24,7 +36,14 @@ export async function listBenchmarks(options: { db: Db; activeOnly?: boolean }):
     where: options.activeOnly ? { isActive: true } : undefined,
     orderBy: { id: "asc" },
   });
+  await registerCommunityBenchmarks(options.db);
+  const stored = await options.db.communityBenchmark.findMany({
+    where: { id: { in: rows.map((row) => row.id) } },
+    select: { id: true, createdById: true, status: true, reason: true, canaryTaskIds: true },
+  });
+  const communityOf = new Map(stored.map((entry) => [entry.id, entry]));
   return rows.map((row) => {
+    const entry = communityOf.get(row.id);
     const definition = getBenchmark(row.id);
     return {
       id: row.id,
@@ -41,6 +60,18 @@ export async function listBenchmarks(options: { db: Db; activeOnly?: boolean }):
       itemCount: definition.itemCount(),
       datasets: definition.datasets.map((dataset) => ({ ...dataset })),
       scoringSummary: definition.scoringSummary,
+      community:
+        entry && "community" in definition
+          ? {
+              family: (definition as CommunityBenchmarkDefinition).community.family,
+              createdById: entry.createdById,
+              status: entry.status,
+              reason: entry.reason,
+              canaryTaskIds: entry.canaryTaskIds,
+              promptTemplate: (definition as CommunityBenchmarkDefinition).community.promptTemplate,
+              datasetUrl: (definition as CommunityBenchmarkDefinition).community.dataset.url,
+            }
+          : null,
     };
   });
 }

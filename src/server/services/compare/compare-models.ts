@@ -9,6 +9,7 @@ import { getBenchmark } from "@/lib/benchmarks/registry";
 import { DEFAULT_ALPHA, DEFAULT_RESAMPLES, duelLabel, pairedBootstrap } from "@/lib/competitions/paired-bootstrap";
 import { poolOf, type Db } from "@/server/db";
 import { AppError } from "@/server/errors";
+import { registerCommunityBenchmarks } from "@/server/services/benchmarks/community/load-community-benchmarks";
 
 interface StoredRecord {
   item: string;
@@ -102,6 +103,7 @@ export async function compareModels(options: { db: Db; a: string; b: string }): 
   const b = models.find((m) => m.id === options.b);
   if (!a) throw new AppError("NOT_FOUND", `No model has the id ${options.a}.`);
   if (!b) throw new AppError("NOT_FOUND", `No model has the id ${options.b}.`);
+  await registerCommunityBenchmarks(db);
   const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
   const benchmarks: BenchmarkComparison[] = [];
   for (const key of keys) {

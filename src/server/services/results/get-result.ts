@@ -8,6 +8,7 @@ import type { ItemRecord } from "@/lib/benchmarks/score-outputs";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { describeItem } from "@/server/services/results/describe-item";
+import { registerCommunityBenchmarks } from "@/server/services/benchmarks/community/load-community-benchmarks";
 
 export function isTaskPublished(task: { status: string; finishedAt: Date | null }): boolean {
   return task.status === "ACCEPTED" || task.status === "FAILED" || (task.status === "DISPUTED" && task.finishedAt !== null);
@@ -51,6 +52,7 @@ export async function getResultOrThrow(options: { db: Db; resultId: string }) {
       "Per-item outputs are published once the task is decided, so that runners cannot copy each other's answers.",
     );
   }
+  await registerCommunityBenchmarks(options.db);
   const definition = getBenchmark(result.task.benchmarkId);
   const records = result.records as unknown as ItemRecord[];
   return {

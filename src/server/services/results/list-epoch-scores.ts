@@ -7,6 +7,7 @@ import { poolMetric } from "@/lib/benchmarks/aggregate";
 import { getBenchmark } from "@/lib/benchmarks/registry";
 import type { Db } from "@/server/db";
 import { epochStart } from "@/server/services/tasks/epochs";
+import { registerCommunityBenchmarks } from "@/server/services/benchmarks/community/load-community-benchmarks";
 
 /** The chart shows at most this many of the latest accepted tasks. */
 const MAX_TASKS = 400;
@@ -42,6 +43,7 @@ export async function listEpochScores(options: { db: Db; modelId: string; epochM
   const recordsOf = new Map(
     results.map((result) => [result.id, result.records as unknown as { scores: Record<string, number> }[]]),
   );
+  await registerCommunityBenchmarks(options.db);
   const series = new Map<string, EpochSeries>();
   for (const task of [...tasks].reverse()) {
     const definition = getBenchmark(task.benchmarkId);

@@ -17,6 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
 import type pg from "pg";
+import { ZCommunityBenchmarkSchema } from "@/lib/benchmarks/community/definition";
 import { FIXTURE_REPO_PREFIX, type TClaim, type TEngineName } from "@/lib/protocol/runner-api";
 import { poolOf, type Db } from "@/server/db";
 import { AppError } from "@/server/errors";
@@ -103,6 +104,25 @@ function claimBatcherOf(pool: pg.Pool, trust: TrustSettings, random: () => numbe
  * is, or is a task of the runner's warm model when the server handed this runner a task of it recently.
  */
 export async function claimTask(options: ClaimTaskOptions): Promise<ClaimTaskOutcome> {
+  const outcome = await claimTaskSlots(options);
+  // A community benchmark travels with its claim: the runner builds it from the stored definition and downloads
+  // and verifies the dataset itself (src/lib/benchmarks/community/claim-benchmark.ts).
+  const claims = [outcome.claim, ...(outcome.bundle ?? [])].filter((claim): claim is TClaim => claim !== null);
+  const keys = [...new Set(claims.map((claim) => claim.task.benchmark.key))];
+  if (keys.length > 0) {
+    const stored = await options.db.communityBenchmark.findMany({
+      where: { id: { in: keys } },
+      select: { id: true, version: true, definition: true, itemCount: true },
+    });
+    for (const row of stored) {
+      const community = { version: String(row.version), itemCount: row.itemCount, definition: ZCommunityBenchmarkSchema.parse(row.definition) };
+      for (const claim of claims) if (claim.task.benchmark.key === row.id) claim.task.benchmark.community = community;
+    }
+  }
+  return outcome;
+}
+
+async function claimTaskSlots(options: ClaimTaskOptions): Promise<ClaimTaskOutcome> {
   const first = await claimFirst(options);
   const wanted = Math.min(MAX_BUNDLE_TASKS, Math.max(1, Math.floor(options.bundle ?? 1)));
   if (!first.claim || wanted === 1 || first.spotCheck) return { claim: first.claim, notice: first.notice };

@@ -15,6 +15,7 @@ import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { publishEvents } from "@/server/services/events/publish-event";
 import { hashClaimToken } from "@/server/services/tasks/claim-token";
+import { reviewProbation } from "@/server/services/benchmarks/community/review-probation";
 
 /** A task that collected this many failure reports from distinct owners is marked FAILED. */
 export const FAILURES_TO_FAIL_TASK = 3;
@@ -166,6 +167,12 @@ const CAUSE_WORDS: Record<string, string> = {
  * with the server's summary of the causes.
  */
 async function settleTaskAfterLoss(tx: Prisma.TransactionClient, taskId: string, now: Date): Promise<void> {
+  await settleTaskAfterLossOf(tx, taskId, now);
+  // A community benchmark's canary task: its failure (or a runner's report of one) is the probation's reason.
+  await reviewProbation(tx, taskId, now);
+}
+
+async function settleTaskAfterLossOf(tx: Prisma.TransactionClient, taskId: string, now: Date): Promise<void> {
   const task = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
   if (task.finishedAt !== null) return;
   const failures = await tx.assignment.findMany({

@@ -18,6 +18,7 @@ import { ensureEpochSeeds } from "@/server/services/tasks/epoch-seeds";
 import { planBenchmarkDepth } from "@/server/services/tasks/plan-depth";
 import type { DepthSettings } from "@/lib/scheduling/adaptive-depth";
 import { epochOf } from "@/server/services/tasks/epochs";
+import { registerCommunityBenchmarks } from "@/server/services/benchmarks/community/load-community-benchmarks";
 
 const SCHEDULER_LOCK = 0x71756f72; // "quor"
 /** The context length assumed for a model whose config.json length is not known: the multiplier-1.0 tiers only. */
@@ -44,6 +45,8 @@ export async function scheduleTasks(options: ScheduleOptions): Promise<ScheduleR
   const { db, now, epochMinutes } = options;
   const epoch = epochOf(now, epochMinutes);
   const benchmarks = await db.benchmark.findMany({ where: { isActive: true } });
+  // Community benchmarks that left probation: sampling needs only their stored item count, no download.
+  await registerCommunityBenchmarks(db);
   return db.$transaction(
     async (tx) => {
       if (!options.modelIds) {

@@ -11,7 +11,9 @@
  */
 import type { Prisma } from "@/generated/prisma/client";
 import { BenchmarkInputError } from "@/lib/benchmarks/errors";
-import { getBenchmark } from "@/lib/benchmarks/registry";
+import type { BenchmarkDefinition } from "@/lib/benchmarks/benchmark-definition";
+import { DatasetFormatError } from "@/lib/benchmarks/community/families";
+import { DatasetFetchError } from "@/lib/benchmarks/community/fetch-dataset";
 import { scoreOutputsAsync, type ScoredOutputs } from "@/lib/benchmarks/score-outputs";
 import type { TSubmitResultRequest } from "@/lib/protocol/runner-api";
 import { verifyPayload } from "@/lib/protocol/signing";
@@ -20,6 +22,8 @@ import { TRANSACTION_OPTIONS } from "@/server/services/transaction-options";
 import { AppError } from "@/server/errors";
 import { insertEvents, notifyCommitted, type EventInput } from "@/server/services/events/publish-event";
 import { updateLeaderboardRow } from "@/server/services/leaderboard/update-leaderboard-row";
+import { prepareBenchmark } from "@/server/services/benchmarks/community/load-community-benchmarks";
+import { reviewProbation } from "@/server/services/benchmarks/community/review-probation";
 import { hashClaimToken } from "@/server/services/tasks/claim-token";
 import { compareResults, type ItemEvidence } from "@/server/services/tasks/agreement";
 import { decideConsensus, type ConsensusInput } from "@/server/services/tasks/consensus";
@@ -113,7 +117,16 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
     throw new AppError("WRONG_ITEMS", `Outputs are missing for ${missing.join(", ")}.`, { field: "outputs" });
   }
 
-  const definition = getBenchmark(task.benchmarkId);
+  let definition: BenchmarkDefinition;
+  try {
+    // A community benchmark: registered from its stored definition, its dataset downloaded and verified by the server.
+    definition = await prepareBenchmark(db, task.benchmarkId);
+  } catch (error) {
+    if (error instanceof DatasetFetchError || error instanceof DatasetFormatError) {
+      throw new AppError("UNAVAILABLE", `The server cannot re-score ${task.benchmarkId} now: ${error.message}. Nothing was stored; submit again later.`);
+    }
+    throw error;
+  }
   // Claimed scores are kept for audit only, but must still be the benchmark's metrics with plausible values:
   // bounded metrics lie in [0, 1]; ratio metrics (perplexities, bits per byte) are only at least 0.
   for (const [name, value] of Object.entries(payload.claimedScore)) {
@@ -200,6 +213,7 @@ export async function submitResult(options: SubmitResultOptions): Promise<Submit
         { kind: "result.submitted", taskId: task.id, modelId: task.modelId, payload: { resultId: result.id } },
       ];
       const taskStatus = await settleConsensus(tx, task.id, now, events, options.trust);
+      if (taskStatus === "ACCEPTED" || taskStatus === "DISPUTED") await reviewProbation(tx, task.id, now);
       const stored = await insertEvents(tx, events);
       const verdict = (await tx.result.findUniqueOrThrow({ where: { id: result.id }, select: { verdict: true } }))
         .verdict;

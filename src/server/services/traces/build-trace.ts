@@ -5,10 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { getBenchmark } from "@/lib/benchmarks/registry";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { epochOf } from "@/server/services/tasks/epochs";
+import { prepareBenchmark } from "@/server/services/benchmarks/community/load-community-benchmarks";
 
 export const TRACE_FORMAT = "quorum-trace-v1";
 
@@ -39,7 +39,8 @@ async function incompleteReason(db: Db, benchmarkId: string, epoch: number, now:
 }
 
 async function renderLines(db: Db, benchmarkId: string, epoch: number): Promise<string[]> {
-  const definition = getBenchmark(benchmarkId);
+  // Traces show prompts: a community benchmark needs its dataset (downloaded and verified once, then cached).
+  const definition = await prepareBenchmark(db, benchmarkId);
   const tasks = await db.task.findMany({
     where: { benchmarkId, epoch, finishedAt: { not: null } },
     orderBy: { id: "asc" },
