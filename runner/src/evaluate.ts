@@ -19,12 +19,13 @@ import {
 } from "@/lib/protocol/runner-api";
 import { signPayload } from "@/lib/protocol/signing";
 import type { GpuRequest } from "./docker/docker";
-import type { Engine, EngineIdentity } from "./engines/engine";
+import type { Engine, EngineIdentity, EngineRunInput, EngineRunResult } from "./engines/engine";
 import { selectGpus, gpuLabel, startPowerMeter, type CommandRunner, type GpuInfo } from "./gpu";
 import { fetchModelWeights, type FetchedWeights } from "./hf/fetch-weights";
 import { readWeightsReport } from "./hf/weight-report";
 import type { Logger } from "./log";
 import { silentProgress, type Progress } from "./progress";
+import { WarmEngine } from "./warm-engine";
 
 export interface EvaluateRunner {
   id: string;
@@ -60,6 +61,15 @@ export interface EvaluateOptions {
   /** Power sampling interval; the command runner is injectable for tests. */
   power?: { intervalMs?: number; run?: CommandRunner };
   onContainerStarted?: (containerId: string) => void;
+  /** The runner's warm engine: the job goes to the running engine when it serves this model, else starts one. */
+  warm?: WarmEngine | null;
+}
+
+/** A warm engine when the runner keeps one and this engine can stay warm; else one container for this run. */
+function runEngine(options: Pick<EvaluateOptions, "engine" | "warm" | "logger">, input: EngineRunInput): Promise<EngineRunResult> {
+  if (options.warm && WarmEngine.supports(options.engine)) return options.warm.run(input);
+  options.logger.info(`starting the engine for ${input.model.repo}@${input.model.revision.slice(0, 7)}`);
+  return options.engine.run(input);
 }
 
 export interface EvaluationTimings {
@@ -150,7 +160,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
     let run;
     let energy: Awaited<ReturnType<NonNullable<typeof meter>["stop"]>> | null = null;
     try {
-      run = await engine.run({
+      run = await runEngine(options, {
         model,
         benchmark: definition,
         itemIds,
@@ -315,7 +325,7 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
     let run;
     let energy: Awaited<ReturnType<NonNullable<typeof meter>["stop"]>> | null = null;
     try {
-      run = await engine.run({
+      run = await runEngine(options, {
         model,
         benchmark: parts[0]!.benchmark,
         itemIds: parts[0]!.itemIds,
