@@ -14,7 +14,7 @@
 // jobs one after the other: /task/jobs/<n>/ (requests.jsonl, fixture-key.json, job.json {"computeSeconds"}) into
 // /out/<n>.output.jsonl, then /out/<n>.done; see runner/src/engines/session.ts. It runs until it is stopped.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync, appendFileSync } from "node:fs";
 import net from "node:net";
 import dns from "node:dns/promises";
 import { answersCorrectly, parseFixtureModel } from "./rules.mjs";
@@ -186,7 +186,9 @@ async function serve(parsed, runnerName) {
     const job = JSON.parse(readFileSync(`${taskDir}/job.json`, "utf8"));
     await behave(parsed, runnerName, { taskDir, out: `${OUT_DIR}/${n}.output.jsonl`, computeSeconds: Number(job.computeSeconds || 0) });
     if (process.exitCode) return;
-    writeFileSync(`${OUT_DIR}/${n}.done`, JSON.stringify({ ok: true }));
+    // Atomic: the runner never sees a half-written marker.
+    writeFileSync(`${OUT_DIR}/.${n}.done.tmp`, JSON.stringify({ ok: true }));
+    renameSync(`${OUT_DIR}/.${n}.done.tmp`, `${OUT_DIR}/${n}.done`);
   }
 }
 

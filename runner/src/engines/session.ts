@@ -6,7 +6,8 @@
  *   runner  writes <session>/task/jobs/.tmp-<n>/ (requests.jsonl, job.json, engine-specific files), then renames it
  *           to <session>/task/jobs/<n> (read-only in the container at /task/jobs/<n>): the job is complete at once;
  *   engine  polls for /task/jobs/<n> (n = 1, 2, …), answers it into /out/<n>.output.jsonl, then writes /out/<n>.done
- *           ({"ok": true} or {"ok": false, "error": "…"}); progress lines on stdout are the current job's;
+ *           ({"ok": true} or {"ok": false, "error": "…"}), atomically (written aside, then renamed); progress lines
+ *           on stdout are the current job's;
  *   runner  waits for <n>.done (or the container's end, the job's timeout, a cancel), reads the output, deletes the
  *           job's files on both sides.
  * A session serves exactly one key (model revision, adapter, precision, engine settings): the warm-engine manager
@@ -166,7 +167,9 @@ export function createJobSession(options: JobSessionOptions): EngineSession {
             result,
           );
         }
+        // Engines write the marker atomically (a rename); an empty read is still treated as not yet there.
         marker = await readFile(doneFile, "utf8").catch(() => null);
+        if (marker !== null && marker.trim() === "") marker = null;
         if (marker === null) await sleep(POLL_MS);
       }
       let verdict: { ok?: unknown; error?: unknown };
