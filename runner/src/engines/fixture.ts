@@ -217,7 +217,7 @@ export function createFixtureEngine(options: FixtureEngineOptions): Engine {
         handle,
         dirs: input.dirs,
         limits,
-        identity: { name: "fixture", version: FIXTURE_ENGINE_VERSION, imageDigest: info.id, image: tag },
+        identity: () => ({ name: "fixture", version: FIXTURE_ENGINE_VERSION, imageDigest: info.id, image: tag }),
         lifetimeMs: SESSION_LIFETIME_MS,
         // The simulated load happens inside the container while the first job waits, so it is in that job's time.
         startMs: performance.now() - started,

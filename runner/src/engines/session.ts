@@ -67,7 +67,8 @@ export interface JobSessionOptions {
   handle: SandboxHandle;
   dirs: SessionDirs;
   limits: SandboxLimits;
-  identity: EngineIdentity;
+  /** Read after each job: engines learn their version from the container's first lines. */
+  identity: () => EngineIdentity;
   /** The container's lifetime cap (the sandbox's timeout). */
   lifetimeMs: number;
   /** Writes the job's input files into dir (requests.jsonl and whatever the engine reads besides). */
@@ -192,7 +193,7 @@ export function createJobSession(options: JobSessionOptions): EngineSession {
       }
       const responses = await readBatchOutput(dirs.outputDir, input.requests, sandbox, path.basename(outputFile));
       jobs = n;
-      return { responses, identity: options.identity, sandbox };
+      return { responses, identity: options.identity(), sandbox };
     } catch (error) {
       // A job that failed leaves the engine in an unknown state: it is not used again.
       await stop();
