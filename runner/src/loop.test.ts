@@ -229,8 +229,13 @@ describe.skipIf(!hasDocker)("the runner loop against the real API and Docker", (
       expect(starts).toEqual({ runs: 0, warm: 1 });
       expect(loop.warmEngine).toMatchObject({ starts: 1, reuses: 1 });
       expect(events.filter((e) => String(e.event).startsWith("engine.")).map((e) => e.event)).toEqual(["engine.started", "engine.reused", "engine.stopped"]);
-      expect(events.some((e) => String(e.msg).startsWith("reusing the warm engine for fixture/perfect@"))).toBe(true);
+      expect(events.some((e) => /^reusing the warm engine for fixture\/(perfect|wrong)@[0-9a-f]{7} \(job 2\)$/.test(String(e.msg)))).toBe(true);
       expect(await ourContainers()).toEqual([]);
+      // The engine's per-item token counts reach the server's stored records (reported, not scored).
+      const results = await env!.database.db.result.findMany({ select: { records: true } });
+      const records = results.flatMap((r) => r.records as Array<{ tokens?: unknown }>);
+      expect(records.length).toBeGreaterThan(0);
+      expect(records.every((r) => typeof r.tokens === "number" && r.tokens > 0)).toBe(true);
     });
 
     it("stops the engine and starts another when the next claim is for another model", async () => {

@@ -139,6 +139,8 @@ export function createJobSession(options: JobSessionOptions): EngineSession {
     const jobDir = path.join(dirs.taskDir, SESSION_JOBS_DIR, String(n));
     const outputFile = path.join(dirs.outputDir, `${n}.output.jsonl`);
     const doneFile = path.join(dirs.outputDir, `${n}.done`);
+    // Nothing the engine wrote ahead of time counts as this job's answer.
+    for (const file of [outputFile, doneFile]) await rm(file, { force: true });
     await mkdir(staging, { mode: 0o755 });
     await options.writeJob(staging, input);
     await rename(staging, jobDir);
