@@ -7,6 +7,7 @@
  * when its idle time passes, when a job in it fails, and when the runner stops (signals, --max-tasks, errors).
  */
 import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Engine, EngineRunInput, EngineRunResult } from "./engines/engine";
 import { makeSessionDirs, type EngineSession } from "./engines/session";
@@ -98,16 +99,20 @@ export class WarmEngine {
         return current;
       }
     }
+    input.signal?.throwIfAborted();
     logger.info(`starting the engine for ${label}`);
     const dirs = await makeSessionDirs(path.join(this.options.workDir, "engines", randomBytes(6).toString("hex")));
+    // No job's signal: the container outlives this job (a job's cancel stops it through the session instead).
     const session = await engine.startSession!({
       model: input.model,
       weights: input.weights,
       gpus: input.gpus,
       runnerName: input.runnerName,
       dirs,
-      logger: input.logger,
-      signal: input.signal,
+      logger: this.options.logger,
+    }).catch(async (error: unknown) => {
+      await rm(dirs.root, { recursive: true, force: true }).catch(() => {});
+      throw error;
     });
     this.starts += 1;
     logger.event("engine.started", { model: label, container: session.containerId.slice(0, 12) });

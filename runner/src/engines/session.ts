@@ -39,7 +39,7 @@ export interface SessionStartInput {
   runnerName: string;
   dirs: SessionDirs;
   logger: Logger;
-  /** Cancels the start (the container is removed). */
+  /** Cancels the start (the container is removed); the warm-engine manager passes none (see warm-engine.ts). */
   signal?: AbortSignal;
 }
 
