@@ -1,21 +1,23 @@
 /**
- * `pnpm bench:runner`: how much of a volunteer's GPU time goes to evaluating, with one engine start per task (cold)
- * and with bundles (one engine start per model's open tasks).
+ * `pnpm bench:runner`: how much of a volunteer's GPU time goes to evaluating, with one engine start per task (cold),
+ * with a warm engine (one task a claim, the engine kept up between claims of the same model), and with bundles (one
+ * engine start per model's open tasks in one claim).
  *
  * Reference queue: 10 models, each with 2 benchmarks (gsm8k@3, truthfulqa_mc@2) and 3 open epochs: 60 tasks of 5
  * items. A runner of a volunteer works through it with the real loop (claim, fetch, sandboxed container, score,
  * sign, submit through the real API over HTTP, on a real PostgreSQL, with a real Docker engine), the fixture engine
  * standing in for vLLM with a realistic engine start (BENCH_START_SECONDS, default 45) and compute per item
- * (BENCH_ITEM_SECONDS, default 0.5). Two volunteers of different accounts run it: one with --bundle 1 (cold), one
- * with --bundle 16.
+ * (BENCH_ITEM_SECONDS, default 0.5). Three volunteers of different accounts run it: --bundle 1 --engine-idle 0
+ * (cold), --bundle 1 --engine-idle 600 (warm: the server hands back the warm model, the running engine answers), and
+ * --bundle 16 --engine-idle 0 (bundled).
  *
  * Simulated time: the fixture sleeps BENCH_TIME_SCALE (default 0.01) times the simulated delays, so the bench takes
  * about two minutes instead of an hour. Everything else (Docker, HTTP, PostgreSQL, scoring, signing) runs at real
  * speed and is counted, unscaled, as the runner's overhead: overhead = real wall time - the scaled sleeps. Figures
  * are then in simulated seconds: wall = starts x start + items x item + overhead; useful share = items x item / wall;
  * overhead_ratio = overhead / wall (of the bundled run). Container creation and removal count as overhead, which
- * makes the ratio an upper bound. Last line:
- *   cold_useful_share=<n> bundled_useful_share=<n> gain=<n> overhead_ratio=<n>
+ * makes the ratio an upper bound. Last line (gain and overhead_ratio are the bundled run's, as the issue defines them):
+ *   warm_useful_share=<n> warm_gain=<n> cold_useful_share=<n> bundled_useful_share=<n> gain=<n> overhead_ratio=<n>
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -54,7 +56,7 @@ interface Phase {
   usefulShare: number;
 }
 
-async function runPhase(db: Db, serverUrl: string, tempDir: string, label: string, bundle: number): Promise<Phase> {
+async function runPhase(db: Db, serverUrl: string, tempDir: string, label: string, bundle: number, engineIdleMs: number): Promise<Phase> {
   const volunteer = await db.user.create({ data: { name: `bench-${label}` } });
   const { token } = await createToken({ db, actor: { id: volunteer.id, role: "USER" }, name: label, scopes: ["task:pull", "task:submit"] });
   const api = createRunnerApi({ server: serverUrl, token });
@@ -62,7 +64,11 @@ async function runPhase(db: Db, serverUrl: string, tempDir: string, label: strin
   const { runnerId } = await api.register({ name: `bench-${label}`, publicKey: keys.publicKey });
   const docker = createDockerEngine();
   let starts = 0;
-  const counting: ContainerEngine = { ...docker, runSandboxed: (spec) => ((starts += 1), docker.runSandboxed(spec)) };
+  const counting: ContainerEngine = {
+    ...docker,
+    runSandboxed: (spec) => ((starts += 1), docker.runSandboxed(spec)),
+    startSandboxed: (spec) => ((starts += 1), docker.startSandboxed(spec)),
+  };
   const engine = createFixtureEngine({ docker: counting, startSeconds: START_S, itemSeconds: ITEM_S, timeScale: SCALE });
   const loop = new RunnerLoop({
     api,
@@ -79,6 +85,7 @@ async function runPhase(db: Db, serverUrl: string, tempDir: string, label: strin
     exitWhenIdle: true,
     idleMinMs: 50,
     bundle,
+    engineIdleMs,
   });
   const t0 = performance.now();
   const summary = await loop.run();
@@ -123,18 +130,18 @@ async function main(): Promise<void> {
     console.log(`reference queue: ${MODELS} models x 2 benchmarks x ${EPOCHS} epochs = ${open} open tasks; engine start ${START_S} s, ${ITEM_S} s per item, time scale ${SCALE}`);
 
     const phases: Phase[] = [];
-    for (const [label, bundle] of [["cold", 1], ["bundled", 16]] as const) {
-      console.log(`${label}: --bundle ${bundle} ...`);
-      const phase = await runPhase(db, server.url, tempDir, label, bundle);
+    for (const [label, bundle, engineIdleS] of [["cold", 1, 0], ["warm", 1, 600], ["bundled", 16, 0]] as const) {
+      console.log(`${label}: --bundle ${bundle} --engine-idle ${engineIdleS} ...`);
+      const phase = await runPhase(db, server.url, tempDir, label, bundle, engineIdleS * 1000);
       phases.push(phase);
       console.log(
         `  ${phase.tasks} tasks, ${phase.items} items, ${phase.starts} engine starts; real ${phase.realWallS.toFixed(1)} s; ` +
           `simulated wall ${phase.wallS.toFixed(0)} s = starts ${(phase.starts * START_S).toFixed(0)} + compute ${(phase.items * ITEM_S).toFixed(0)} + overhead ${phase.overheadS.toFixed(1)}; useful share ${phase.usefulShare.toFixed(3)}`,
       );
     }
-    const [cold, bundled] = phases as [Phase, Phase];
+    const [cold, warm, bundled] = phases as [Phase, Phase, Phase];
     console.log(
-      `cold_useful_share=${cold.usefulShare.toFixed(4)} bundled_useful_share=${bundled.usefulShare.toFixed(4)} gain=${(bundled.usefulShare / cold.usefulShare).toFixed(2)} overhead_ratio=${(bundled.overheadS / bundled.wallS).toFixed(4)}`,
+      `warm_useful_share=${warm.usefulShare.toFixed(4)} warm_gain=${(warm.usefulShare / cold.usefulShare).toFixed(2)} cold_useful_share=${cold.usefulShare.toFixed(4)} bundled_useful_share=${bundled.usefulShare.toFixed(4)} gain=${(bundled.usefulShare / cold.usefulShare).toFixed(2)} overhead_ratio=${(bundled.overheadS / bundled.wallS).toFixed(4)}`,
     );
   } finally {
     await server.close();

@@ -10,8 +10,11 @@
 // Out: /out/output.jsonl      OpenAI Batch output (the format vLLM's batch runner writes)
 //      stdout                 {"quorum_progress": {"done": n, "total": m}} lines
 //      /out/*-probe.json      what the sandbox-probing behaviours saw
+// Warm (env QUORUM_ENGINE_SESSION=1): starts once (QUORUM_FIXTURE_START_SECONDS), writes /out/ready, then answers
+// jobs one after the other: /task/jobs/<n>/ (requests.jsonl, fixture-key.json, job.json {"computeSeconds"}) into
+// /out/<n>.output.jsonl, then /out/<n>.done; see runner/src/engines/session.ts. It runs until it is stopped.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync, appendFileSync } from "node:fs";
 import net from "node:net";
 import dns from "node:dns/promises";
 import { answersCorrectly, parseFixtureModel } from "./rules.mjs";
@@ -23,8 +26,8 @@ function progress(done, total) {
   process.stdout.write(`${JSON.stringify({ quorum_progress: { done, total } })}\n`);
 }
 
-function readRequests() {
-  const text = readFileSync(`${TASK_DIR}/requests.jsonl`, "utf8");
+function readRequests(taskDir = TASK_DIR) {
+  const text = readFileSync(`${taskDir}/requests.jsonl`, "utf8");
   return text
     .split("\n")
     .filter((line) => line.trim())
@@ -35,11 +38,11 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function answer(parsed, runnerName, secondsTotal) {
-  const requests = readRequests();
-  const key = JSON.parse(readFileSync(`${TASK_DIR}/fixture-key.json`, "utf8"));
+async function answer(parsed, runnerName, secondsTotal, job = { taskDir: TASK_DIR, out: `${OUT_DIR}/output.jsonl` }) {
+  const requests = readRequests(job.taskDir);
+  const key = JSON.parse(readFileSync(`${job.taskDir}/fixture-key.json`, "utf8"));
   const correct = answersCorrectly(parsed, runnerName);
-  const out = `${OUT_DIR}/output.jsonl`;
+  const out = job.out;
   writeFileSync(out, "");
   const pause = requests.length > 0 ? (secondsTotal * 1000) / requests.length : 0;
   let n = 0;
@@ -172,23 +175,45 @@ function probeWrites() {
   return true;
 }
 
+/** A warm engine: one start, then job after job until the runner stops the container. */
+async function serve(parsed, runnerName) {
+  const start = Number(process.env.QUORUM_FIXTURE_START_SECONDS || 0);
+  if (start > 0) await sleep(start * 1000);
+  writeFileSync(`${OUT_DIR}/ready`, "");
+  for (let n = 1; ; n += 1) {
+    const taskDir = `${TASK_DIR}/jobs/${n}`;
+    while (!existsSync(taskDir)) await sleep(5);
+    const job = JSON.parse(readFileSync(`${taskDir}/job.json`, "utf8"));
+    await behave(parsed, runnerName, { taskDir, out: `${OUT_DIR}/${n}.output.jsonl`, computeSeconds: Number(job.computeSeconds || 0) });
+    if (process.exitCode) return;
+    // Atomic: the runner never sees a half-written marker.
+    writeFileSync(`${OUT_DIR}/.${n}.done.tmp`, JSON.stringify({ ok: true }));
+    renameSync(`${OUT_DIR}/.${n}.done.tmp`, `${OUT_DIR}/${n}.done`);
+  }
+}
+
 async function main() {
   const parsed = parseFixtureModel(process.env.QUORUM_FIXTURE_MODEL, process.env);
   const runnerName = process.env.QUORUM_RUNNER_NAME || "";
+  if (process.env.QUORUM_ENGINE_SESSION === "1") return serve(parsed, runnerName);
+  // Bench delays: an engine start (loading weights), then compute spread over the requests.
+  const start = Number(process.env.QUORUM_FIXTURE_START_SECONDS || 0);
+  if (start > 0 && ["perfect", "wrong", "noisy"].includes(parsed.behaviour)) await sleep(start * 1000);
+  return behave(parsed, runnerName, { taskDir: TASK_DIR, out: `${OUT_DIR}/output.jsonl`, computeSeconds: Number(process.env.QUORUM_FIXTURE_COMPUTE_SECONDS || 0) });
+}
+
+/** One task's (or job's) behaviour, by the model's name. */
+async function behave(parsed, runnerName, job) {
   switch (parsed.behaviour) {
     case "perfect":
     case "wrong":
-    case "noisy": {
-      // Bench delays: an engine start (loading weights), then compute spread over the requests.
-      const start = Number(process.env.QUORUM_FIXTURE_START_SECONDS || 0);
-      if (start > 0) await sleep(start * 1000);
-      return answer(parsed, runnerName, Number(process.env.QUORUM_FIXTURE_COMPUTE_SECONDS || 0));
-    }
+    case "noisy":
+      return answer(parsed, runnerName, job.computeSeconds, job);
     case "slow":
-      return answer(parsed, runnerName, parsed.seconds);
+      return answer(parsed, runnerName, parsed.seconds, job);
     case "crash": {
-      const requests = readRequests();
-      writeFileSync(`${OUT_DIR}/output.jsonl`, "");
+      const requests = readRequests(job.taskDir);
+      writeFileSync(job.out, "");
       progress(0, requests.length);
       process.stderr.write("crash: simulated engine crash (a double for a CUDA error)\n");
       process.exitCode = 3;
@@ -203,10 +228,10 @@ async function main() {
     case "memhog":
       return memhog();
     case "net":
-      if (await probeNet()) return answer(parsed, runnerName, 0);
+      if (await probeNet()) return answer(parsed, runnerName, 0, job);
       return;
     case "escape":
-      if (probeWrites()) return answer(parsed, runnerName, 0);
+      if (probeWrites()) return answer(parsed, runnerName, 0, job);
       return;
   }
 }

@@ -125,8 +125,10 @@ describe.skipIf(!hasDocker)("pnpm runner, as a child process", { timeout: 120_00
   it("start --engine fixture evaluates the rest and exits when idle", async () => {
     const run = await cli(["start", "--engine", "fixture", "--json", "--exit-when-idle"], env);
     expect(run.code, run.stderr).toBe(0);
-    const names = run.events.filter((e) => typeof e.event === "string" && e.event !== "progress").map((e) => e.event);
+    const names = run.events.filter((e) => typeof e.event === "string" && e.event !== "progress" && !String(e.event).startsWith("engine.")).map((e) => e.event);
     expect(names).toEqual(["runner.started", "task.claimed", "task.evaluated", "task.submitted", "runner.stopped"]);
+    // The engine stays warm by default (--engine-idle 600) and is stopped when the runner exits.
+    expect(run.events.filter((e) => String(e.event).startsWith("engine.")).map((e) => e.event)).toEqual(["engine.started", "engine.stopped"]);
     const pull = await cli(["pull", "--engine", "fixture", "--json"], env);
     expect(pull.code).toBe(3);
   });
@@ -136,7 +138,7 @@ describe.skipIf(!hasDocker)("pnpm runner, as a child process", { timeout: 120_00
     const admin = await createUser(database.db, undefined, "ADMIN");
     await (await userCaller(database.db, admin, clock)).model.register({ repo: "fixture/slow-60", revision: "2".repeat(40), weightType: "ORIGINAL", precision: "BFLOAT16" });
     let signalledAt = 0;
-    const run = await cli(["start", "--engine", "fixture", "--json", "--drain-timeout", "1"], env, {
+    const run = await cli(["start", "--engine", "fixture", "--json", "--drain-timeout", "1", "--bundle", "1"], env, {
       onLine: (event, kill) => {
         if (event.event === "progress" && event.phase === "items" && !signalledAt) {
           signalledAt = Date.now();
@@ -146,7 +148,7 @@ describe.skipIf(!hasDocker)("pnpm runner, as a child process", { timeout: 120_00
     });
     expect(run.code, run.stderr).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(15_000);
-    const names = run.events.filter((e) => typeof e.event === "string" && e.event !== "progress").map((e) => e.event);
+    const names = run.events.filter((e) => typeof e.event === "string" && e.event !== "progress" && !String(e.event).startsWith("engine.")).map((e) => e.event);
     expect(names).toEqual(["runner.started", "task.claimed", "runner.stopping", "task.released", "runner.stopped"]);
     const assignments = await database.db.assignment.findMany({ where: { task: { model: { repo: "fixture/slow-60" } } } });
     expect(assignments.map((a) => a.status)).toEqual(["RELEASED"]);
@@ -161,6 +163,14 @@ describe.skipIf(!hasDocker)("pnpm runner, as a child process", { timeout: 120_00
     const status = await cli(["status", "--json"], env);
     expect(status.code, status.stderr).toBe(0);
     expect(status.events.find((e) => e.event === "status")).toMatchObject({ server: server.url, runner: { name: "cli-runner" }, docker: { ok: true } });
+  });
+
+  it("refuses a bad --engine-idle and --bundle before doing anything", async () => {
+    for (const args of [["--engine-idle", "-5"], ["--engine-idle", "soon"], ["--bundle", "0"]]) {
+      const run = await cli(["start", "--engine", "fixture", "--exit-when-idle", ...args], env);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(new RegExp(`${args[0]} ${args[1]}: expected`));
+    }
   });
 
   it("explains what to do when not logged in", async () => {

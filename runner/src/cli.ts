@@ -15,7 +15,7 @@ import { gpuLabel, selectGpus } from "./gpu";
 import { startHeartbeat } from "./heartbeat";
 import { createLogger, type Logger } from "./log";
 import { login, normaliseServer } from "./login";
-import { RunnerLoop } from "./loop";
+import { DEFAULT_BUNDLE, DEFAULT_ENGINE_IDLE_MS, RunnerLoop } from "./loop";
 import { DEFAULT_TASK_TIMEOUT_S, makeDocker, makeEngine, makeOutput, resolveGpus, UsageError, type EngineFlags, type Output } from "./setup";
 import { formatSelfTest, parseSelfTestModel, runSelfTest, selfTestBenchmarks } from "./self-test";
 import { submitResult } from "./submit";
@@ -47,6 +47,7 @@ interface StartFlags extends RunFlags {
   idleMax?: string;
   bundle?: string;
   warmIdle?: string;
+  engineIdle?: string;
 }
 
 function dirsFor(flags: GlobalFlags): RunnerDirs {
@@ -60,10 +61,11 @@ function gpuWatts(value: string | undefined): number | undefined {
   return watts;
 }
 
-function seconds(name: string, value: string | undefined, fallback: number): number {
+function seconds(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback * 1000;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} ${value}: expected a positive number of seconds`, "See --help.");
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (n === 0 && !allowZero))
+    throw new UsageError(`${name} ${value}: expected a ${allowZero ? "non-negative" : "positive"} number of seconds`, "See --help.");
   return Math.round(n * 1000);
 }
 
@@ -177,7 +179,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       .option("--exit-when-idle", "exit when the server has no task")
       .option("--drain-timeout <seconds>", "on stop, how long the current task may still run before it is released", "120")
       .option("--idle-max <seconds>", "longest wait between polls while idle", "60")
-      .option("--bundle <n>", "take up to n tasks of one model per claim, evaluated with one engine start (server caps at 16)", "1")
+      .option("--bundle <n>", "take up to n tasks of one model per claim, evaluated with one engine start (server caps at 16; 1 turns bundles off)", String(DEFAULT_BUNDLE))
+      .option("--engine-idle <seconds>", "keep the engine (model loaded) running this long after a task for the same model's next one; 0 stops it at once", String(DEFAULT_ENGINE_IDLE_MS / 1000))
       .option("--warm-idle <seconds>", "how long the last model stays preferred for the next claim", "600"),
   ).action(async (_flags: StartFlags, command: Command) => {
     setExitCode(await startCommand(command.optsWithGlobals<StartFlags>()));
@@ -383,11 +386,12 @@ async function startCommand(flags: StartFlags): Promise<number> {
   });
   const maxTasks = flags.once ? 1 : flags.maxTasks !== undefined ? Number(flags.maxTasks) : undefined;
   if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0)) throw new UsageError("--max-tasks: expected a positive whole number", "See --help.");
-  const bundle = Number(flags.bundle ?? 1);
+  const bundle = Number(flags.bundle ?? DEFAULT_BUNDLE);
   if (!(Number.isInteger(bundle) && bundle >= 1 && bundle <= 64)) throw new UsageError(`--bundle ${flags.bundle}: expected a whole number from 1 to 64`, "See --help.");
   const loop = new RunnerLoop({
     bundle,
     warmIdleMs: seconds("--warm-idle", flags.warmIdle, 600),
+    engineIdleMs: seconds("--engine-idle", flags.engineIdle, DEFAULT_ENGINE_IDLE_MS / 1000, true),
     api,
     engine,
     docker,

@@ -10,6 +10,11 @@ import { createFixtureEngine, noisyAnswersCorrectly } from "./engines/fixture";
 import { energyOf, evaluateClaim, resignSubmission, type EvaluateOptions } from "./evaluate";
 import { createMemoryLogger } from "./log";
 import { syntheticClaim } from "./synthetic-claim";
+import { buildRequests } from "@/lib/benchmarks/build-requests";
+import { longContextBenchmarks } from "@/lib/benchmarks/long-context";
+import { getBenchmark } from "@/lib/benchmarks/registry";
+import { submittedOutputsSha256 } from "@/lib/benchmarks/score-outputs";
+import { fixturePromptTokens } from "./engines/fixture-key";
 import { dockerIsAvailable } from "./test-helpers/docker";
 
 const hasDocker = await dockerIsAvailable();
@@ -57,6 +62,28 @@ describe.skipIf(!hasDocker)("evaluateClaim with the fixture engine (real Docker)
     const later = resignSubmission(result.submission, keys.privateKeyPem, new Date(Date.now() + 60_000));
     expect(later.payload.signedAt).not.toBe(payload.signedAt);
     expect(verifyPayload(later.payload, later.signature, keys.publicKey)).toBe(true);
+  });
+
+  it("reports each item's token count from the engine: a long-context tier's prompt tokens, perplexity's scored tokens", async () => {
+    const tier = longContextBenchmarks[0]!;
+    const long = await evaluateClaim(options("fixture/perfect", tier.key, { claim: syntheticClaim({ model: "fixture/perfect", benchmark: tier.key, items: 2 }) }));
+    const prompts = new Map(buildRequests(tier, long.submission.payload.outputs.map((o) => o.item)).map((r) => [r.item, r.kind === "generate_until" ? r.prompt : ""]));
+    for (const output of long.submission.payload.outputs) {
+      // The fixture counts one token per CHARS_PER_TOKEN characters of the prompt, as its usage.prompt_tokens.
+      expect(output.tokens).toBe(fixturePromptTokens(prompts.get(output.item)!));
+      expect(output.tokens).toBeGreaterThan(tier.contextTokens! * 0.8);
+    }
+    expect(long.records.every((r) => typeof r.tokens === "number")).toBe(true);
+
+    const ppl = await evaluateClaim(options("fixture/perfect", "heldout_ppl@1"));
+    const requests = buildRequests(getBenchmark("heldout_ppl@1"), ppl.submission.payload.outputs.map((o) => o.item));
+    for (const output of ppl.submission.payload.outputs) {
+      // One scored (continuation) token per window in the fixture's usage: the document's windows.
+      expect(output.tokens).toBe(requests.filter((r) => r.item === output.item).length);
+    }
+    // Reported, not scored: the outputs hash is the one the same outputs without counts have.
+    const bare = ppl.submission.payload.outputs.map(({ tokens: _tokens, ...rest }) => rest);
+    expect(submittedOutputsSha256(getBenchmark("heldout_ppl@1"), bare)).toBe(ppl.submission.payload.outputsSha256);
   });
 
   it("evaluates fixture/perfect and fixture/wrong on truthfulqa_mc (log-likelihoods through echo+logprobs)", async () => {

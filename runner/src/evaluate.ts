@@ -21,12 +21,13 @@ import {
 } from "@/lib/protocol/runner-api";
 import { signPayload } from "@/lib/protocol/signing";
 import type { GpuRequest } from "./docker/docker";
-import type { Engine, EngineIdentity } from "./engines/engine";
+import type { Engine, EngineIdentity, EngineRunInput, EngineRunResult } from "./engines/engine";
 import { selectGpus, gpuLabel, startPowerMeter, type CommandRunner, type GpuInfo } from "./gpu";
 import { fetchModelWeights, type FetchedWeights } from "./hf/fetch-weights";
 import { readWeightsReport } from "./hf/weight-report";
 import type { Logger } from "./log";
 import { silentProgress, type Progress } from "./progress";
+import { WarmEngine } from "./warm-engine";
 
 export interface EvaluateRunner {
   id: string;
@@ -67,10 +68,19 @@ export interface EvaluateOptions {
    * Default: public hosts only, unless QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS=true (a mirror on the LAN, tests).
    */
   datasets?: DatasetSourceOptions;
+  /** The runner's warm engine: the job goes to the running engine when it serves this model, else starts one. */
+  warm?: WarmEngine | null;
 }
 
 function datasetOptionsOf(options: Pick<EvaluateOptions, "datasets">): DatasetSourceOptions {
   return options.datasets ?? { allowPrivateHosts: process.env.QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS === "true" };
+}
+
+/** A warm engine when the runner keeps one and this engine can stay warm; else one container for this run. */
+function runEngine(options: Pick<EvaluateOptions, "engine" | "warm" | "logger">, input: EngineRunInput): Promise<EngineRunResult> {
+  if (options.warm && WarmEngine.supports(options.engine)) return options.warm.run(input);
+  options.logger.info(`starting the engine for ${input.model.repo}@${input.model.revision.slice(0, 7)}`);
+  return options.engine.run(input);
 }
 
 export interface EvaluationTimings {
@@ -163,7 +173,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
     let run;
     let energy: Awaited<ReturnType<NonNullable<typeof meter>["stop"]>> | null = null;
     try {
-      run = await engine.run({
+      run = await runEngine(options, {
         model,
         benchmark: definition,
         itemIds,
@@ -329,7 +339,7 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
     let run;
     let energy: Awaited<ReturnType<NonNullable<typeof meter>["stop"]>> | null = null;
     try {
-      run = await engine.run({
+      run = await runEngine(options, {
         model,
         benchmark: parts[0]!.benchmark,
         itemIds: parts[0]!.itemIds,

@@ -159,7 +159,7 @@ it.skipIf(!hasDocker)("a runner killed mid-task never loses the task: it complet
   const modelId = await registerFixture("fixture/slow-6");
   const killedConfig = await volunteer("india");
   let claimed: string | null = null;
-  const killed = runCli(["start", "--engine", "fixture", "--json"], killedConfig, (event) => {
+  const killed = runCli(["start", "--engine", "fixture", "--json", "--bundle", "1"], killedConfig, (event) => {
     if (event.event === "progress" && event.phase === "items" && !claimed) {
       claimed = "yes";
       process.kill(-killed.child.pid!, "SIGKILL"); // no drain, no release: the machine just died

@@ -20,6 +20,7 @@ import { silentProgress, type Progress } from "./progress";
 import { submitResult } from "./submit";
 import { PendingResults, resultFile } from "./task-files";
 import { errorHint } from "./errors";
+import { WarmEngine } from "./warm-engine";
 
 export interface LoopOptions {
   api: RunnerApi;
@@ -48,13 +49,22 @@ export interface LoopOptions {
   exitWhenIdle?: boolean;
   /** Keep task dirs for debugging. */
   keepTaskDirs?: boolean;
-  /** Tasks of one model to take in one claim, evaluated with one engine start (default 1: one task a claim). */
+  /** Tasks of one model to take in one claim, evaluated with one engine start (default 8; 1: one task a claim). */
   bundle?: number;
+  /**
+   * How long the engine container (model loaded) stays up after a task or bundle, for the next one of the same model
+   * revision, adapter and engine settings (default 10 min; 0: stopped at once). Engines that cannot stay warm start
+   * a container per task or bundle whatever this says.
+   */
+  engineIdleMs?: number;
   /** How long the last model counts as warm (weights cached, engine image ready): the server prefers it (default 10 min). */
   warmIdleMs?: number;
   /** --gpu-watts: energy from declared watts when the boards give no power readings. */
   declaredGpuWatts?: number;
 }
+
+export const DEFAULT_BUNDLE = 8;
+export const DEFAULT_ENGINE_IDLE_MS = 10 * 60_000;
 
 export type LoopEnd = "stopped" | "max-tasks" | "idle" | "fatal";
 
@@ -77,10 +87,15 @@ export class RunnerLoop {
   private readonly pending: PendingResults;
   private readonly progress: Progress;
   private warm: { modelId: string; until: number } | null = null;
+  /** The warm engine container (null when the engine cannot stay warm or --engine-idle is 0). */
+  readonly warmEngine: WarmEngine | null;
 
   constructor(private readonly options: LoopOptions) {
     this.pending = new PendingResults(path.join(options.workDir, "pending"));
     this.progress = options.progress ?? silentProgress;
+    const idleMs = options.engineIdleMs ?? DEFAULT_ENGINE_IDLE_MS;
+    this.warmEngine =
+      idleMs > 0 && WarmEngine.supports(options.engine) ? new WarmEngine({ engine: options.engine, workDir: options.workDir, idleMs, logger: options.logger }) : null;
   }
 
   /** Stop claiming; let the current task finish within the drain bound. Idempotent. */
@@ -130,7 +145,8 @@ export class RunnerLoop {
         let bundle: TClaim[] = [];
         let retryAfterMs: number;
         try {
-          const warmModelId = this.warm && Date.now() < this.warm.until ? this.warm.modelId : null;
+          // The model whose engine is up (its next task costs no start), else the last one (weights cached).
+          const warmModelId = this.warmEngine?.warmModelId ?? (this.warm && Date.now() < this.warm.until ? this.warm.modelId : null);
           const response = await api.claim({
             runnerId: runner.id,
             engine: this.options.engineName,
@@ -166,6 +182,7 @@ export class RunnerLoop {
         if (bundle.length === 0) await this.handle(claim);
         else await this.handleBundle([claim, ...bundle]);
         this.warm = { modelId: claim.task.model.id, until: Date.now() + (this.options.warmIdleMs ?? 10 * 60_000) };
+        await this.warmEngine?.idle();
         await this.flushPending();
       }
     } catch (error) {
@@ -174,6 +191,8 @@ export class RunnerLoop {
       logger.error((error as Error).message, { hint: errorHint(error) });
     } finally {
       if (this.drainTimer) clearTimeout(this.drainTimer);
+      // Whatever ended the loop (a signal, --max-tasks, an empty queue, an error): no engine container outlives it.
+      await this.warmEngine?.stop(this.summary.end === "fatal" ? "the runner stopped on an error" : "the runner is stopping");
       this.progress.stop();
     }
     logger.event("runner.stopped", { ...this.summary, error: this.summary.error?.message ?? null });
@@ -185,7 +204,7 @@ export class RunnerLoop {
 
   /** The bundle to ask for: never more tasks than --max-tasks leaves. */
   private bundleSize(): number {
-    const wanted = Math.max(1, this.options.bundle ?? 1);
+    const wanted = Math.max(1, this.options.bundle ?? DEFAULT_BUNDLE);
     return this.options.maxTasks === undefined ? wanted : Math.max(1, Math.min(wanted, this.options.maxTasks - this.summary.claimed));
   }
 
@@ -253,6 +272,7 @@ export class RunnerLoop {
           progress: this.progress,
           keepTaskDir: this.options.keepTaskDirs,
           declaredGpuWatts: this.options.declaredGpuWatts,
+          warm: this.warmEngine,
         });
       } catch (error) {
         await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);
@@ -281,7 +301,7 @@ export class RunnerLoop {
     for (const claim of claims) {
       log.event("task.claimed", { taskId: claim.task.id, model: `${model.repo}@${model.revision}`, benchmark: claim.task.benchmark.key, items: claim.task.itemIds.length, leaseSeconds: claim.leaseSeconds, bundle: claims.length });
     }
-    log.info(`claimed a bundle of ${claims.length} tasks of ${model.repo}@${model.revision.slice(0, 7)} (${claims.map((c) => `${c.task.benchmark.key} epoch ${c.task.epoch}`).join(", ")}): one engine start`);
+    log.info(`claimed a bundle of ${claims.length} tasks of ${model.repo}@${model.revision.slice(0, 7)} (${claims.map((c) => `${c.task.benchmark.key} epoch ${c.task.epoch}`).join(", ")}): ${this.warmEngine?.warmModelId === model.id ? "the warm engine answers them all" : "one engine start"}`);
     const controller = new AbortController();
     this.current = controller;
     let leaseLost: Error | null = null;
@@ -307,6 +327,7 @@ export class RunnerLoop {
           progress: this.progress,
           keepTaskDir: this.options.keepTaskDirs,
           declaredGpuWatts: this.options.declaredGpuWatts,
+          warm: this.warmEngine,
         });
       } catch (error) {
         for (const claim of claims) await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);

@@ -53,7 +53,8 @@ export interface SandboxSpec {
   onStarted?: (containerId: string) => void;
 }
 
-export type SandboxEnd = "exited" | "timeout" | "oom" | "aborted";
+/** `stopped`: ended by SandboxHandle.stop() (a warm engine put away), not by itself. */
+export type SandboxEnd = "exited" | "timeout" | "oom" | "aborted" | "stopped";
 
 export interface SandboxResult {
   containerId: string;
@@ -65,6 +66,17 @@ export interface SandboxResult {
   /** The last lines the container printed, for error messages. */
   stdoutTail: string;
   stderrTail: string;
+}
+
+/** A running sandboxed container (see startSandboxed). */
+export interface SandboxHandle {
+  containerId: string;
+  /** Settles once the container has ended and been removed; never rejects (a removal failure is logged). */
+  done: Promise<SandboxResult>;
+  /** Whether the container is still running (Docker's own state, not a cached flag). */
+  running(): Promise<boolean>;
+  /** Stops it (SIGTERM, then SIGKILL after graceMs) and removes it; resolves with how it ended. Idempotent. */
+  stop(graceMs?: number): Promise<SandboxResult>;
 }
 
 export interface ImageInfo {
@@ -102,6 +114,11 @@ export interface ContainerEngine {
   /** Builds from a tar stream (the build context, with a Dockerfile at its root). */
   buildImage(context: Readable, tag: string, options?: { labels?: Record<string, string>; onLine?: (line: string) => void }): Promise<ImageInfo>;
   runSandboxed(spec: SandboxSpec): Promise<SandboxResult>;
+  /**
+   * Starts a sandboxed container with exactly runSandboxed's policy and returns at once (a warm engine that answers
+   * several jobs): `done` settles when it has ended and been removed (timeout, abort, its own exit, or stop()).
+   */
+  startSandboxed(spec: SandboxSpec): Promise<SandboxHandle>;
   /** Removes this runner's leftover containers whose owner is gone; returns how many. */
   sweepOrphans(options?: { now?: number }): Promise<{ removed: string[]; kept: number }>;
 }

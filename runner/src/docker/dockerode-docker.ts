@@ -19,6 +19,7 @@ import {
   type GpuRequest,
   type ImageInfo,
   type PullProgress,
+  type SandboxHandle,
   type SandboxResult,
   type SandboxSpec,
 } from "./docker";
@@ -53,6 +54,179 @@ export function createDockerEngine(options: DockerodeEngineOptions = {}): Contai
       if (statusCode(error) === 404) return null;
       throw wrap(error, `Inspecting image ${ref} failed`);
     }
+  }
+
+  async function startSandboxed(spec: SandboxSpec): Promise<SandboxHandle> {
+    validateSpec(spec);
+    const started = Date.now();
+    const deadline = started + spec.timeoutMs;
+    const createOptions: Docker.ContainerCreateOptions = {
+      Image: spec.image,
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      User: spec.user ?? SANDBOX_USER,
+      ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+      Labels: {
+        ...options.labels,
+        ...spec.labels,
+        [RUNNER_LABEL]: "1",
+        [LABEL_PID]: String(process.pid),
+        [LABEL_HOST]: os.hostname(),
+        [LABEL_DEADLINE]: String(deadline),
+      },
+      NetworkDisabled: true,
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      HostConfig: {
+        NetworkMode: "none",
+        PidsLimit: spec.pidsLimit,
+        Memory: spec.memoryBytes,
+        MemorySwap: spec.memoryBytes,
+        ReadonlyRootfs: true,
+        // Docker starts every tmpfs from noexec; the engine's scratch must run code it writes there (Triton and
+        // torch.compile build and load kernels from their cache dirs), so /tmp is exec, still nosuid,nodev, capped.
+        Tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${spec.tmpfsBytes}` },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        Init: true,
+        Mounts: spec.mounts.map((m) => ({
+          Type: "bind" as const,
+          Source: m.hostPath,
+          Target: m.containerPath,
+          ReadOnly: m.kind !== "output",
+        })),
+        ...(spec.shmBytes ? { ShmSize: spec.shmBytes } : {}),
+        ...(spec.gpus !== null ? { DeviceRequests: [deviceRequest(spec.gpus)] } : {}),
+        AutoRemove: false,
+      },
+    };
+
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(createOptions);
+    } catch (error) {
+      if (statusCode(error) === 404) {
+        throw new DockerError(`Image ${spec.image} is not on this machine.`, "Pull or build it first (the engine does this on its own).", { cause: error });
+      }
+      throw wrap(error, `Creating a container from ${spec.image} failed`, gpuHint(spec, error));
+    }
+    const id = container.id;
+    const log = logger?.child({ container: id.slice(0, 12) });
+    const stdout = lineCollector(spec.onStdoutLine);
+    const stderr = lineCollector(spec.onStderrLine);
+    const remove = async () => {
+      try {
+        await container.remove({ force: true, v: true });
+      } catch (error) {
+        if (statusCode(error) !== 404) {
+          // Not fatal for this run, and the orphan sweep will find it: say so rather than hide it.
+          log?.warn("could not remove the container; the next start sweeps it", { error: describe(error) });
+        }
+      }
+    };
+
+    let streamEnded: Promise<void>;
+    try {
+      const attached = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+      const outStream = new PassThrough();
+      const errStream = new PassThrough();
+      outStream.on("data", (chunk: Buffer) => stdout.push(chunk));
+      errStream.on("data", (chunk: Buffer) => stderr.push(chunk));
+      container.modem.demuxStream(attached, outStream, errStream);
+      streamEnded = new Promise<void>((resolve) => {
+        attached.on("end", resolve);
+        attached.on("close", resolve);
+        attached.on("error", resolve);
+      });
+      try {
+        await container.start();
+      } catch (error) {
+        throw wrap(error, `Starting container ${id.slice(0, 12)} from ${spec.image} failed`, gpuHint(spec, error));
+      }
+    } catch (error) {
+      await remove();
+      throw error;
+    }
+    log?.debug("container started", { image: spec.image });
+    spec.onStarted?.(id);
+
+    const waited = container.wait() as Promise<{ StatusCode: number }>;
+    let requestStop: ((graceMs: number) => void) | null = null;
+    const done = (async (): Promise<SandboxResult> => {
+      try {
+        let end: SandboxResult["end"] = "exited";
+        let timer: NodeJS.Timeout | undefined;
+        let onAbort: (() => void) | undefined;
+        const stop = new Promise<"timeout" | "aborted" | { stopped: number }>((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()));
+          requestStop = (graceMs) => resolve({ stopped: graceMs });
+          if (spec.signal) {
+            onAbort = () => resolve("aborted");
+            if (spec.signal.aborted) onAbort();
+            else spec.signal.addEventListener("abort", onAbort, { once: true });
+          }
+        });
+        const first = await Promise.race([waited.then(() => "exited" as const), stop]);
+        clearTimeout(timer);
+        if (onAbort) spec.signal?.removeEventListener("abort", onAbort);
+        if (typeof first === "object") {
+          end = "stopped";
+          log?.debug("stopping the container");
+          await stopQuietly(container, first.stopped);
+        } else if (first !== "exited") {
+          end = first;
+          log?.debug(first === "timeout" ? "wall-clock timeout: killing the container" : "cancelled: killing the container");
+          await killQuietly(container);
+        }
+        const status = await waited;
+        // Give the log stream a moment to deliver the last lines after the process ended.
+        await Promise.race([streamEnded, delay(1000)]);
+        stdout.flush();
+        stderr.flush();
+
+        let oomKilled = false;
+        try {
+          const state = (await container.inspect()).State;
+          oomKilled = Boolean(state.OOMKilled);
+        } catch (error) {
+          throw wrap(error, `Inspecting container ${id.slice(0, 12)} failed`);
+        }
+        if (oomKilled && (end === "exited" || end === "stopped")) end = "oom";
+        return {
+          containerId: id,
+          end,
+          exitCode: status.StatusCode,
+          oomKilled,
+          durationMs: Date.now() - started,
+          stdoutTail: stdout.tail(),
+          stderrTail: stderr.tail(),
+        };
+      } finally {
+        await remove();
+      }
+    })();
+    // Observed here so that a failure nobody awaits yet is not an unhandled rejection; callers still see it.
+    done.catch(() => {});
+    return {
+      containerId: id,
+      done,
+      async running() {
+        try {
+          return Boolean((await container.inspect()).State.Running);
+        } catch (error) {
+          if (statusCode(error) === 404) return false;
+          throw wrap(error, `Inspecting container ${id.slice(0, 12)} failed`);
+        }
+      },
+      stop(graceMs = 10_000) {
+        requestStop?.(graceMs);
+        return done;
+      },
+    };
   }
 
   return {
@@ -138,143 +312,10 @@ export function createDockerEngine(options: DockerodeEngineOptions = {}): Contai
     },
 
     async runSandboxed(spec: SandboxSpec): Promise<SandboxResult> {
-      validateSpec(spec);
-      const started = Date.now();
-      const deadline = started + spec.timeoutMs;
-      const createOptions: Docker.ContainerCreateOptions = {
-        Image: spec.image,
-        ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
-        ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-        User: spec.user ?? SANDBOX_USER,
-        ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
-        Labels: {
-          ...options.labels,
-          ...spec.labels,
-          [RUNNER_LABEL]: "1",
-          [LABEL_PID]: String(process.pid),
-          [LABEL_HOST]: os.hostname(),
-          [LABEL_DEADLINE]: String(deadline),
-        },
-        NetworkDisabled: true,
-        AttachStdin: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        OpenStdin: false,
-        HostConfig: {
-          NetworkMode: "none",
-          PidsLimit: spec.pidsLimit,
-          Memory: spec.memoryBytes,
-          MemorySwap: spec.memoryBytes,
-          ReadonlyRootfs: true,
-          // Docker starts every tmpfs from noexec; the engine's scratch must run code it writes there (Triton and
-          // torch.compile build and load kernels from their cache dirs), so /tmp is exec, still nosuid,nodev, capped.
-          Tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${spec.tmpfsBytes}` },
-          CapDrop: ["ALL"],
-          SecurityOpt: ["no-new-privileges"],
-          Init: true,
-          Mounts: spec.mounts.map((m) => ({
-            Type: "bind" as const,
-            Source: m.hostPath,
-            Target: m.containerPath,
-            ReadOnly: m.kind !== "output",
-          })),
-          ...(spec.shmBytes ? { ShmSize: spec.shmBytes } : {}),
-          ...(spec.gpus !== null ? { DeviceRequests: [deviceRequest(spec.gpus)] } : {}),
-          AutoRemove: false,
-        },
-      };
-
-      let container: Docker.Container;
-      try {
-        container = await docker.createContainer(createOptions);
-      } catch (error) {
-        if (statusCode(error) === 404) {
-          throw new DockerError(`Image ${spec.image} is not on this machine.`, "Pull or build it first (the engine does this on its own).", { cause: error });
-        }
-        throw wrap(error, `Creating a container from ${spec.image} failed`, gpuHint(spec, error));
-      }
-      const id = container.id;
-      const log = logger?.child({ container: id.slice(0, 12) });
-      const stdout = lineCollector(spec.onStdoutLine);
-      const stderr = lineCollector(spec.onStderrLine);
-
-      try {
-        const attached = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
-        const outStream = new PassThrough();
-        const errStream = new PassThrough();
-        outStream.on("data", (chunk: Buffer) => stdout.push(chunk));
-        errStream.on("data", (chunk: Buffer) => stderr.push(chunk));
-        container.modem.demuxStream(attached, outStream, errStream);
-        const streamEnded = new Promise<void>((resolve) => {
-          attached.on("end", resolve);
-          attached.on("close", resolve);
-          attached.on("error", resolve);
-        });
-
-        try {
-          await container.start();
-        } catch (error) {
-          throw wrap(error, `Starting container ${id.slice(0, 12)} from ${spec.image} failed`, gpuHint(spec, error));
-        }
-        log?.debug("container started", { image: spec.image });
-        spec.onStarted?.(id);
-
-        const waited = container.wait() as Promise<{ StatusCode: number }>;
-        let end: SandboxResult["end"] = "exited";
-        let timer: NodeJS.Timeout | undefined;
-        let onAbort: (() => void) | undefined;
-        const stop = new Promise<"timeout" | "aborted">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()));
-          if (spec.signal) {
-            onAbort = () => resolve("aborted");
-            if (spec.signal.aborted) onAbort();
-            else spec.signal.addEventListener("abort", onAbort, { once: true });
-          }
-        });
-        const first = await Promise.race([waited.then(() => "exited" as const), stop]);
-        clearTimeout(timer);
-        if (onAbort) spec.signal?.removeEventListener("abort", onAbort);
-        if (first !== "exited") {
-          end = first;
-          log?.debug(first === "timeout" ? "wall-clock timeout: killing the container" : "cancelled: killing the container");
-          await killQuietly(container);
-        }
-        const status = await waited;
-        // Give the log stream a moment to deliver the last lines after the process ended.
-        await Promise.race([streamEnded, delay(1000)]);
-        stdout.flush();
-        stderr.flush();
-
-        let oomKilled = false;
-        try {
-          const state = (await container.inspect()).State;
-          oomKilled = Boolean(state.OOMKilled);
-        } catch (error) {
-          throw wrap(error, `Inspecting container ${id.slice(0, 12)} failed`);
-        }
-        if (oomKilled && end === "exited") end = "oom";
-        return {
-          containerId: id,
-          end,
-          exitCode: status.StatusCode,
-          oomKilled,
-          durationMs: Date.now() - started,
-          stdoutTail: stdout.tail(),
-          stderrTail: stderr.tail(),
-        };
-      } finally {
-        try {
-          await container.remove({ force: true, v: true });
-        } catch (error) {
-          if (statusCode(error) !== 404) {
-            // Not fatal for this run, and the orphan sweep will find it: say so rather than hide it.
-            log?.warn("could not remove the container; the next start sweeps it", { error: describe(error) });
-          }
-        }
-      }
+      return (await startSandboxed(spec)).done;
     },
+
+    startSandboxed,
 
     async sweepOrphans(sweepOptions) {
       const now = sweepOptions?.now ?? Date.now();
@@ -428,6 +469,16 @@ function lineCollector(onLine?: (line: string) => void) {
     },
     tail: () => lines.join("\n"),
   };
+}
+
+/** docker stop: SIGTERM, SIGKILL after the grace period; already stopped or gone is fine. */
+async function stopQuietly(container: Docker.Container, graceMs: number): Promise<void> {
+  try {
+    await container.stop({ t: Math.max(0, Math.ceil(graceMs / 1000)) });
+  } catch (error) {
+    const code = statusCode(error);
+    if (code !== 304 && code !== 404 && code !== 409) throw wrap(error, `Stopping container ${container.id.slice(0, 12)} failed`);
+  }
 }
 
 async function killQuietly(container: Docker.Container): Promise<void> {

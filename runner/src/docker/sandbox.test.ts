@@ -3,7 +3,7 @@
  * fork bomb, a memory hog killed and reported, a hang killed at the timeout and reported, writes outside the output
  * dir refused, every container labelled, removed afterwards, and orphans swept.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -160,6 +160,76 @@ describe.skipIf(!hasDocker)("the sandbox, probed from inside (real Docker)", () 
     // The engine's scratch is writable and executable (Triton/torch.compile load kernels they build there).
     expect(attempts.find((a) => a.file === "/tmp/escape-probe")?.ok).toBe(true);
     expect(report.scratchExec).toEqual({ ok: true, error: null });
+  });
+
+  it("starts a warm engine with exactly the one-shot sandbox, answers its jobs inside it, and stop() removes it", async () => {
+    const policy = (info: Docker.ContainerInspectInfo) => ({
+      user: info.Config.User,
+      networkDisabled: (info.Config as { NetworkDisabled?: boolean }).NetworkDisabled,
+      host: {
+        NetworkMode: info.HostConfig.NetworkMode,
+        ReadonlyRootfs: info.HostConfig.ReadonlyRootfs,
+        CapDrop: info.HostConfig.CapDrop,
+        SecurityOpt: info.HostConfig.SecurityOpt,
+        PidsLimit: info.HostConfig.PidsLimit,
+        Memory: info.HostConfig.Memory,
+        MemorySwap: info.HostConfig.MemorySwap,
+        Tmpfs: info.HostConfig.Tmpfs,
+        Init: info.HostConfig.Init,
+        Mounts: (info.HostConfig.Mounts ?? []).map((m) => [m.Target, m.ReadOnly ?? false]),
+      },
+    });
+    let oneShot: ReturnType<typeof policy> | null = null;
+    const docker = new Docker();
+    await run("fixture/slow-1", { onStarted: (id) => void docker.getContainer(id).inspect().then((info) => (oneShot = policy(info))) });
+
+    const dir = await mkdtemp(path.join(root, "w-"));
+    const taskDir = path.join(dir, "task");
+    const outDir = path.join(dir, "out");
+    const modelsDir = path.join(dir, "models");
+    await mkdir(path.join(taskDir, "jobs"), { recursive: true });
+    await mkdir(outDir);
+    await mkdir(modelsDir);
+    await chmod(outDir, 0o777);
+    const handle = await engine.startSandboxed({
+      image,
+      env: { QUORUM_FIXTURE_MODEL: "fixture/escape", QUORUM_RUNNER_NAME: "probe", QUORUM_ENGINE_SESSION: "1" },
+      mounts: [
+        { kind: "models", hostPath: modelsDir, containerPath: "/models" },
+        { kind: "task", hostPath: taskDir, containerPath: "/task" },
+        { kind: "output", hostPath: outDir, containerPath: "/out" },
+      ],
+      memoryBytes: 512 * 2 ** 20,
+      pidsLimit: 512,
+      tmpfsBytes: 16 * 2 ** 20,
+      gpus: null,
+      timeoutMs: 60_000,
+    });
+    try {
+      expect(oneShot).not.toBeNull();
+      expect(policy(await docker.getContainer(handle.containerId).inspect())).toEqual(oneShot);
+      expect(await handle.running()).toBe(true);
+      // One job through the session protocol: the escape probe runs inside the warm container and finds no way out.
+      const job = path.join(taskDir, "jobs", ".tmp-1");
+      await mkdir(job);
+      await writeFile(path.join(job, "requests.jsonl"), '{"custom_id":"a","method":"POST","url":"/v1/completions","body":{}}\n');
+      await writeFile(path.join(job, "fixture-key.json"), JSON.stringify({ answers: { a: { correct: { ok: 1 }, wrong: { ok: 0 } } } }));
+      await writeFile(path.join(job, "job.json"), "{}");
+      await rename(job, path.join(taskDir, "jobs", "1"));
+      for (let i = 0; i < 200; i++) {
+        if (await readFile(path.join(outDir, "1.done"), "utf8").catch(() => null)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await readFile(path.join(outDir, "1.output.jsonl"), "utf8")).toContain('"ok":1');
+      const report = JSON.parse(await readFile(path.join(outDir, "escape-probe.json"), "utf8")) as { attempts: Array<{ ok: boolean; allowed: boolean }> };
+      expect(report.attempts.filter((a) => a.ok && !a.allowed)).toEqual([]);
+      expect(await handle.running()).toBe(true);
+    } finally {
+      const ended = await handle.stop(1000);
+      expect(ended.end).toBe("stopped");
+    }
+    expect(await handle.running()).toBe(false);
+    await expect(docker.getContainer(handle.containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it("cancels a run on abort, and refuses unsafe specs", async () => {

@@ -15,6 +15,7 @@ import type { GpuRequest, ImageInfo, SandboxMount, SandboxResult } from "../dock
 import type { FetchedWeights } from "../hf/fetch-weights";
 import type { Logger } from "../log";
 import type { Progress } from "../progress";
+import type { EngineSession, SessionStartInput } from "./session";
 
 export const BATCH_INPUT_FILE = "requests.jsonl";
 export const BATCH_OUTPUT_FILE = "output.jsonl";
@@ -77,6 +78,12 @@ export interface Engine {
   /** Makes sure the image is on this machine (pulls or builds it, with progress). Idempotent and cached. */
   prepare(progress: Progress, signal?: AbortSignal): Promise<ImageInfo>;
   run(input: EngineRunInput): Promise<EngineRunResult>;
+  /**
+   * Engines that can stay warm: what a running engine serves (model revision, adapter, precision, engine settings
+   * and sandbox limits), and a session (runner/src/engines/session.ts) that answers job after job of that key.
+   */
+  sessionKey?(input: Pick<EngineRunInput, "model" | "weights" | "gpus">): string;
+  startSession?(input: SessionStartInput): Promise<EngineSession>;
 }
 
 export type EngineFailure = "timeout" | "oom" | "crash" | "bad-output" | "aborted" | "unsupported-model";
@@ -149,10 +156,10 @@ export function parseProgressLine(line: string): { done: number; total: number }
 }
 
 /** Reads and parses the container's batch output with the benchmark module. */
-export async function readBatchOutput(outputDir: string, requests: EngineRequest[], sandbox: SandboxResult): Promise<EngineResponse[]> {
+export async function readBatchOutput(outputDir: string, requests: EngineRequest[], sandbox: SandboxResult, file = BATCH_OUTPUT_FILE): Promise<EngineResponse[]> {
   let text: string;
   try {
-    text = await readFile(path.join(outputDir, BATCH_OUTPUT_FILE), "utf8");
+    text = await readFile(path.join(outputDir, file), "utf8");
   } catch (error) {
     throw new EngineRunError("bad-output", `The engine exited without writing ${BATCH_OUTPUT_FILE} (${(error as Error).message}).`, "See the engine's last lines above.", sandbox);
   }

@@ -9,6 +9,7 @@ import type { BenchmarkDefinition } from "@/lib/benchmarks/benchmark-definition"
 import type { EngineRequest, EngineResponse, LoglikelihoodResponse } from "@/lib/benchmarks/engine-contract";
 import { outputsFromResponses } from "@/lib/benchmarks/engine-responses";
 import { goldAnswer } from "@/lib/benchmarks/gold-answer";
+import { CHARS_PER_TOKEN } from "@/lib/benchmarks/long-context";
 import { CONTEXT_ID_PREFIX } from "@/lib/benchmarks/openai-batch";
 
 export interface FixtureKey {
@@ -22,6 +23,14 @@ const UNLIKELY = -30;
 /** Token counts in the fake usage: the context is 2 tokens, context + continuation 3 (one continuation token). */
 const CONTEXT_TOKENS = 2;
 const WHOLE_TOKENS = 3;
+
+/**
+ * The fixture's "tokenizer" for a generation's usage.prompt_tokens: one token per CHARS_PER_TOKEN characters, the
+ * estimate the long-context tiers are built with, so that reported counts land near a tier's size.
+ */
+export function fixturePromptTokens(prompt: string): number {
+  return Math.max(1, Math.ceil(prompt.length / CHARS_PER_TOKEN));
+}
 
 function completionBody(model: string, text: string, logprobs: unknown, promptTokens: number) {
   return {
@@ -86,7 +95,9 @@ export function buildFixtureKey(def: BenchmarkDefinition, itemIds: string[], req
       const body = (responses: readonly EngineResponse[]) => {
         const response = responses.find((candidate) => candidate.id === request.id);
         if (!response) throw new Error(`${def.key}: no gold response for request ${request.id}`);
-        return "text" in response ? completionBody(modelName, response.text, null, 100) : loglikelihoodBody(modelName, response.loglikelihood);
+        return "text" in response
+          ? completionBody(modelName, response.text, null, request.kind === "generate_until" ? fixturePromptTokens(request.prompt) : 1)
+          : loglikelihoodBody(modelName, response.loglikelihood);
       };
       answers[request.id] = { correct: body(gold.correct), wrong: body(gold.wrong) };
       continue;
@@ -95,14 +106,14 @@ export function buildFixtureKey(def: BenchmarkDefinition, itemIds: string[], req
       if (gold.kind !== "generate_until") throw new Error(`${def.key}: a generation request with a ${gold.kind} gold answer`);
       if (gold.completion) {
         answers[request.id] = {
-          correct: completionBody(modelName, gold.completion.correct, null, 100),
-          wrong: completionBody(modelName, gold.completion.wrong, null, 100),
+          correct: completionBody(modelName, gold.completion.correct, null, fixturePromptTokens(request.prompt)),
+          wrong: completionBody(modelName, gold.completion.wrong, null, fixturePromptTokens(request.prompt)),
         };
         continue;
       }
       answers[request.id] = {
-        correct: completionBody(modelName, ` Let me think step by step. The answer is ${gold.answer}.\n#### ${gold.answer}`, null, 100),
-        wrong: completionBody(modelName, ` I am not sure.\n#### ${wrongNumber(gold.answer)}`, null, 100),
+        correct: completionBody(modelName, ` Let me think step by step. The answer is ${gold.answer}.\n#### ${gold.answer}`, null, fixturePromptTokens(request.prompt)),
+        wrong: completionBody(modelName, ` I am not sure.\n#### ${wrongNumber(gold.answer)}`, null, fixturePromptTokens(request.prompt)),
       };
       continue;
     }

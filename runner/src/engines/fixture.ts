@@ -25,6 +25,10 @@ import {
   type SandboxLimits,
 } from "./engine";
 import { buildFixtureKey } from "./fixture-key";
+import { createJobSession, SESSION_JOB_FILE, type EngineSession, type SessionStartInput } from "./session";
+
+/** A warm fixture container's lifetime cap (the runner stops it long before, after --engine-idle). */
+const SESSION_LIFETIME_MS = 24 * 3600_000;
 
 export const FIXTURE_KEY_FILE = "fixture-key.json";
 
@@ -108,6 +112,28 @@ export function createFixtureEngine(options: FixtureEngineOptions): Engine {
     return image;
   }
 
+  async function writeInputs(dir: string, input: EngineRunInput): Promise<void> {
+    const jsonl = toOpenAIBatchJsonl(input.requests, input.model.repo);
+    const key = input.parts ? bundleKey(input.parts, input.model.repo) : buildFixtureKey(input.benchmark, input.itemIds, input.requests, jsonl, input.model.repo);
+    await writeFile(path.join(dir, BATCH_INPUT_FILE), jsonl, { mode: 0o644 });
+    await writeFile(path.join(dir, FIXTURE_KEY_FILE), JSON.stringify(key), { mode: 0o644 });
+  }
+
+  function computeSeconds(input: EngineRunInput): number {
+    const items = input.parts ? input.parts.reduce((n, p) => n + p.itemIds.length, 0) : input.itemIds.length;
+    return (options.itemSeconds ?? 0) * items * (options.timeScale ?? 1);
+  }
+
+  function environment(model: TModelRef, runnerName: string): Record<string, string> {
+    const containerEnv: Record<string, string> = { QUORUM_FIXTURE_MODEL: model.repo, QUORUM_RUNNER_NAME: runnerName };
+    for (const name of PASSTHROUGH) {
+      const value = env[name];
+      if (value) containerEnv[name] = value;
+    }
+    if (options.startSeconds) containerEnv.QUORUM_FIXTURE_START_SECONDS = String(options.startSeconds * (options.timeScale ?? 1));
+    return containerEnv;
+  }
+
   return {
     name: "fixture",
     needsWeights: false,
@@ -118,26 +144,10 @@ export function createFixtureEngine(options: FixtureEngineOptions): Engine {
     async run(input: EngineRunInput): Promise<EngineRunResult> {
       checkFixtureModel(input.model);
       const { tag, image: info } = await ensureImage();
-      const jsonl = toOpenAIBatchJsonl(input.requests, input.model.repo);
-      const key = input.parts ? bundleKey(input.parts, input.model.repo) : buildFixtureKey(input.benchmark, input.itemIds, input.requests, jsonl, input.model.repo);
-      await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), jsonl, { mode: 0o644 });
-      await writeFile(path.join(input.taskDir, FIXTURE_KEY_FILE), JSON.stringify(key), { mode: 0o644 });
-
-      const containerEnv: Record<string, string> = {
-        QUORUM_FIXTURE_MODEL: input.model.repo,
-        QUORUM_RUNNER_NAME: input.runnerName,
-      };
-      for (const name of PASSTHROUGH) {
-        const value = env[name];
-        if (value) containerEnv[name] = value;
-      }
+      await writeInputs(input.taskDir, input);
+      const containerEnv = environment(input.model, input.runnerName);
       // A realistic engine for benches: a start-up (loading weights) and compute per item, scaled by timeScale.
-      const scale = options.timeScale ?? 1;
-      if (options.startSeconds) containerEnv.QUORUM_FIXTURE_START_SECONDS = String(options.startSeconds * scale);
-      if (options.itemSeconds) {
-        const items = input.parts ? input.parts.reduce((n, p) => n + p.itemIds.length, 0) : input.itemIds.length;
-        containerEnv.QUORUM_FIXTURE_COMPUTE_SECONDS = String(options.itemSeconds * items * scale);
-      }
+      if (options.itemSeconds) containerEnv.QUORUM_FIXTURE_COMPUTE_SECONDS = String(computeSeconds(input));
       const sandbox = await options.docker.runSandboxed({
         image: tag,
         env: containerEnv,
@@ -165,6 +175,60 @@ export function createFixtureEngine(options: FixtureEngineOptions): Engine {
         identity: { name: "fixture", version: FIXTURE_ENGINE_VERSION, imageDigest: info.id, image: tag },
         sandbox,
       };
+    },
+    sessionKey({ model, gpus }) {
+      // Everything the container is started with: the model (revision, adapter, precision), the sandbox, the delays.
+      return JSON.stringify({
+        engine: "fixture",
+        model: [model.id, model.repo, model.revision, model.weightType, model.baseModel, model.precision],
+        limits,
+        gpus,
+        delays: [options.startSeconds ?? 0, options.timeScale ?? 1],
+        env: PASSTHROUGH.map((name) => env[name] ?? null),
+      });
+    },
+    async startSession(input: SessionStartInput): Promise<EngineSession> {
+      checkFixtureModel(input.model);
+      const { tag, image: info } = await ensureImage();
+      const key = this.sessionKey!(input);
+      let listener: ((done: number, total: number) => void) | null = null;
+      const started = performance.now();
+      const handle = await options.docker.startSandboxed({
+        image: tag,
+        env: { ...environment(input.model, input.runnerName), QUORUM_ENGINE_SESSION: "1" },
+        mounts: taskMounts(input.dirs.taskDir, input.dirs.outputDir),
+        ...limits,
+        gpus: input.gpus,
+        timeoutMs: SESSION_LIFETIME_MS,
+        signal: input.signal,
+        labels: { "org.quorum.runner.engine": "fixture", "org.quorum.runner.warm": "1" },
+        onStdoutLine: (line) => {
+          const progress = parseProgressLine(line);
+          if (progress) listener?.(progress.done, progress.total);
+          else if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+        onStderrLine: (line) => {
+          if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+      });
+      return createJobSession({
+        key,
+        model: input.model,
+        handle,
+        dirs: input.dirs,
+        limits,
+        identity: () => ({ name: "fixture", version: FIXTURE_ENGINE_VERSION, imageDigest: info.id, image: tag }),
+        lifetimeMs: SESSION_LIFETIME_MS,
+        // The simulated load happens inside the container while the first job waits, so it is in that job's time.
+        startMs: performance.now() - started,
+        writeJob: async (dir, job) => {
+          await writeInputs(dir, job);
+          await writeFile(path.join(dir, SESSION_JOB_FILE), JSON.stringify({ computeSeconds: computeSeconds(job) }), { mode: 0o644 });
+        },
+        setJobListener: (next) => {
+          listener = next;
+        },
+      });
     },
   };
 }

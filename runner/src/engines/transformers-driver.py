@@ -19,7 +19,8 @@ tokens, the cut ones get null; generation: the last max_length - max_tokens).
 
 Environment: QUORUM_MODEL_PATH, QUORUM_LORA_PATH (optional: a PEFT adapter, needs the `peft` package),
 QUORUM_DTYPE (float16|bfloat16|float32|auto), QUORUM_MAX_MODEL_LEN, QUORUM_BATCH_SIZE (default 16),
-QUORUM_DEVICE (default cuda when available), QUORUM_TASK_DIR, QUORUM_OUTPUT_DIR.
+QUORUM_DEVICE (default cuda when available), QUORUM_TASK_DIR, QUORUM_OUTPUT_DIR, QUORUM_ENGINE_SESSION (1: a warm
+engine that keeps the model loaded and answers job after job, see runner/src/engines/session.ts).
 Stdout: {"quorum_engine": {...}}, {"quorum_progress": {...}} lines, {"quorum_stats": {...}} at the end, and
 {"quorum_error": "..."} before exiting 1 when the model cannot run here.
 """
@@ -186,10 +187,22 @@ def generate(torch, model, tokenizer, device, batch, max_length):
     return results
 
 
+def read_lines(directory):
+    with open(os.path.join(directory, "requests.jsonl"), encoding="utf-8") as handle:
+        return [json.loads(text) for text in handle if text.strip()]
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
 def main():
     started = time.monotonic()
-    with open(os.path.join(TASK_DIR, "requests.jsonl"), encoding="utf-8") as handle:
-        lines = [json.loads(text) for text in handle if text.strip()]
+    session = os.environ.get("QUORUM_ENGINE_SESSION") == "1"
+    lines = None if session else read_lines(TASK_DIR)
     try:
         import torch
         import transformers
@@ -201,8 +214,28 @@ def main():
     loaded = time.monotonic()
     max_length = model_max_length(model)
     batch_size = int(os.environ.get("QUORUM_BATCH_SIZE", "16"))
-    log("model loaded on %s (max length %d); %d requests" % (device, max_length, len(lines)))
+    engine = (torch, tokenizer, model, device, max_length, batch_size, loaded - started)
+    if not session:
+        log("model loaded on %s (max length %d); %d requests" % (device, max_length, len(lines)))
+        answer(engine, lines, os.path.join(OUT_DIR, "output.jsonl"))
+        return
+    # A warm engine: the model stays loaded and the driver answers job after job (runner/src/engines/session.ts),
+    # /task/jobs/<n>/ into /out/<n>.output.jsonl and then /out/<n>.done, until the runner stops the container.
+    log("model loaded on %s (max length %d); waiting for jobs" % (device, max_length))
+    write_atomic(os.path.join(OUT_DIR, "ready"), "")
+    n = 1
+    while True:
+        job = os.path.join(TASK_DIR, "jobs", str(n))
+        while not os.path.isdir(job):
+            time.sleep(0.02)
+        answer(engine, read_lines(job), os.path.join(OUT_DIR, "%d.output.jsonl" % n))
+        write_atomic(os.path.join(OUT_DIR, "%d.done" % n), json.dumps({"ok": True}))
+        n += 1
 
+
+def answer(engine, lines, out_path):
+    """Answers one batch with the loaded model; writes the batch output file atomically."""
+    torch, tokenizer, model, device, max_length, batch_size, load_seconds = engine
     results = [None] * len(lines)
     done = 0
     emit({"quorum_progress": {"done": 0, "total": len(lines)}})
@@ -244,10 +277,10 @@ def main():
         done += len(chunk)
         emit({"quorum_progress": {"done": done, "total": len(lines)}})
     stats["generate_seconds"] = time.monotonic() - t0
-    stats["load_seconds"] = loaded - started
+    stats["load_seconds"] = load_seconds
     stats["device"] = torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu"
 
-    tmp = os.path.join(OUT_DIR, "output.jsonl.tmp")
+    tmp = out_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         for line, body in zip(lines, results):
             handle.write(json.dumps({
@@ -256,7 +289,7 @@ def main():
                 "response": {"status_code": 200, "request_id": "transformers-batch-" + uuid.uuid4().hex, "body": body},
                 "error": None,
             }) + "\n")
-    os.replace(tmp, os.path.join(OUT_DIR, "output.jsonl"))
+    os.replace(tmp, out_path)
     emit({"quorum_stats": stats})
     log("done: %d responses" % len(results))
 

@@ -5,9 +5,9 @@
  * and an adapter without `peft` is refused with a clear reason. Needs the engine venv (`pnpm engine-python`):
  * skipped loudly without it, a failure in CI.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -79,6 +79,39 @@ describe.skipIf(!python)("transformers engine driver on the CPU, against plain t
     expect(checked.greedy_mismatches).toBe(0);
     expect(checked.identical_generations).toBe(1);
     expect(checked.ok).toBe(true);
+  }, 300_000);
+
+  it("as a warm engine, loads the model once and answers job after job exactly as a one-shot run does", async () => {
+    // The one-shot answers (the first test wrote them) are the reference.
+    const oneShot = (await readFile(path.join(dir, "out/output.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { custom_id: string; response: { body: unknown } });
+    const session = path.join(dir, "session");
+    await mkdir(path.join(session, "task", "jobs"), { recursive: true });
+    await mkdir(path.join(session, "out"));
+    const child = spawn(python!, [TRANSFORMERS_DRIVER_SOURCE], {
+      env: { ...env(), QUORUM_TASK_DIR: path.join(session, "task"), QUORUM_OUTPUT_DIR: path.join(session, "out"), QUORUM_ENGINE_SESSION: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      for (const n of [1, 2]) {
+        const staging = path.join(session, "task", "jobs", `.tmp-${n}`);
+        await mkdir(staging);
+        await writeFile(path.join(staging, "requests.jsonl"), toOpenAIBatchJsonl(requests, "quorum-model"));
+        await rename(staging, path.join(session, "task", "jobs", String(n)));
+        for (let i = 0; i < 2400 && !existsSync(path.join(session, "out", `${n}.done`)); i++) await new Promise((r) => setTimeout(r, 100));
+        const lines = (await readFile(path.join(session, "out", `${n}.output.jsonl`), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { custom_id: string; response: { body: unknown } });
+        // The same answers (a body's own id and creation time aside).
+        const answers = (all: typeof lines) => all.map((l) => [l.custom_id, { ...(l.response.body as object), id: null, created: null }]);
+        expect(answers(lines)).toEqual(answers(oneShot));
+      }
+      // One model load for both jobs.
+      expect(stdout.split("\n").filter((line) => parseEngineLine(line) !== null)).toHaveLength(1);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
   }, 300_000);
 
   it.skipIf(hasPeft)("refuses an adapter with a clear reason when the image has no peft", async () => {

@@ -25,9 +25,13 @@ import {
   type SandboxLimits,
 } from "./engine";
 import { checkVllmModel, DEFAULT_VLLM_IMAGE, imageOnce, parseEngineErrorLine, parseEngineLine, planVllmRun, VLLM_DEFAULT_LIMITS } from "./vllm";
+import { createJobSession, type EngineSession, type SessionStartInput } from "./session";
 
 export const TRANSFORMERS_DRIVER_FILE = "transformers-driver.py";
 export const TRANSFORMERS_DRIVER_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), TRANSFORMERS_DRIVER_FILE);
+
+/** A warm container's lifetime cap (the runner stops it long before, after --engine-idle). */
+const SESSION_LIFETIME_MS = 7 * 24 * 3600_000;
 
 export interface TransformersEngineOptions {
   docker: ContainerEngine;
@@ -97,6 +101,71 @@ export function createTransformersEngine(options: TransformersEngineOptions): En
         identity: { name: "transformers", version: `${version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef },
         sandbox,
       };
+    },
+    sessionKey({ model, weights, gpus }) {
+      const plan = weights ? planVllmRun(model, weights, { maxModelLen: options.maxModelLen }, 1) : null;
+      return JSON.stringify({
+        engine: "transformers",
+        image: imageRef,
+        model: [model.id, model.repo, model.revision, model.weightType, model.baseModel, model.precision],
+        weights: weights ? [weights.model.snapshotDir, weights.base?.snapshotDir ?? null] : null,
+        plan,
+        batchSize: options.batchSize ?? 16,
+        limits,
+        gpus,
+      });
+    },
+    async startSession(input: SessionStartInput): Promise<EngineSession> {
+      checkVllmModel(input.model);
+      if (!input.weights) throw new EngineRunError("unsupported-model", "The transformers engine needs the model's weights.", "This is a runner bug; please report it.");
+      const info = await ensureImage(undefined, input.signal);
+      const plan = planVllmRun(input.model, input.weights, { maxModelLen: options.maxModelLen }, 1);
+      await copyFile(TRANSFORMERS_DRIVER_SOURCE, path.join(input.dirs.taskDir, TRANSFORMERS_DRIVER_FILE));
+      let version = "unknown";
+      let engineError: string | null = null;
+      let listener: ((done: number, total: number) => void) | null = null;
+      const started = performance.now();
+      const handle = await options.docker.startSandboxed({
+        image: imageRef,
+        entrypoint: ["python3", `${TASK_MOUNT}/${TRANSFORMERS_DRIVER_FILE}`],
+        cmd: [],
+        env: { ...plan.env, QUORUM_BATCH_SIZE: String(options.batchSize ?? 16), QUORUM_ENGINE_SESSION: "1" },
+        mounts: [...plan.mounts, ...taskMounts(input.dirs.taskDir, input.dirs.outputDir)],
+        ...limits,
+        gpus: input.gpus,
+        timeoutMs: SESSION_LIFETIME_MS,
+        signal: input.signal,
+        labels: { "org.quorum.runner.engine": "transformers", "org.quorum.runner.warm": "1" },
+        onStdoutLine: (line) => {
+          const progress = parseProgressLine(line);
+          if (progress) return listener?.(progress.done, progress.total);
+          const engine = parseEngineLine(line);
+          const error = engine ? null : parseEngineErrorLine(line);
+          if (engine) version = engine.version;
+          else if (error) engineError = error;
+          else if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+        onStderrLine: (line) => {
+          if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+      });
+      return createJobSession({
+        key: this.sessionKey!(input),
+        model: input.model,
+        handle,
+        dirs: input.dirs,
+        limits,
+        identity: () => ({ name: "transformers", version: `${version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef }),
+        lifetimeMs: SESSION_LIFETIME_MS,
+        startMs: performance.now() - started,
+        lastEngineError: () => engineError,
+        writeJob: async (dir, job) => {
+          await writeFile(path.join(dir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(job.requests, plan.servedName), { mode: 0o644 });
+        },
+        setJobListener: (next) => {
+          listener = next;
+        },
+      });
     },
   };
 }

@@ -26,6 +26,9 @@ is tokenised with the server's /tokenize (same tokenizer, BOS added as for compl
 max_model_len - max_tokens tokens are sent as token ids, and the response's usage/log-probabilities are padded back
 to the full prompt's length (the cut tokens get null) so token positions stay those of the whole prompt.
 `python3 vllm-batch-driver.py --print-command` prints the server command line as JSON (for tests).
+
+Warm (QUORUM_ENGINE_SESSION=1): the server starts once and the driver answers job after job, /task/jobs/<n>/ into
+/out/<n>.output.jsonl and /out/<n>.done (runner/src/engines/session.ts), until the runner stops the container.
 """
 
 import json
@@ -225,12 +228,66 @@ def post(base, line, max_model_len, proc, attempts=3):
     return out
 
 
+def answer(base, lines, max_model_len, proc, out_path):
+    """Replays one batch against the server; writes the batch output file atomically."""
+    log("server ready; sending %d requests" % len(lines))
+    results = [None] * len(lines)
+    done = [0]
+    lock = threading.Lock()
+    emit({"quorum_progress": {"done": 0, "total": len(lines)}})
+
+    def work(index):
+        results[index] = post(base, lines[index], max_model_len, proc)
+        with lock:
+            done[0] += 1
+            emit({"quorum_progress": {"done": done[0], "total": len(lines)}})
+
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("QUORUM_CONCURRENCY", "32"))) as pool:
+        list(pool.map(work, range(len(lines))))
+    tmp = out_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for result in results:
+            handle.write(json.dumps(result) + "\n")
+    os.replace(tmp, out_path)
+    failed = sum(1 for r in results if r["error"] is not None)
+    log("done: %d responses, %d failed" % (len(results), failed))
+
+
+def read_lines(directory):
+    with open(os.path.join(directory, "requests.jsonl"), encoding="utf-8") as handle:
+        return [json.loads(text) for text in handle if text.strip()]
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def serve(base, proc, max_model_len):
+    """A warm engine (QUORUM_ENGINE_SESSION=1): one server start, then job after job (runner/src/engines/session.ts):
+    /task/jobs/<n>/requests.jsonl in, /out/<n>.output.jsonl and then /out/<n>.done out, until the runner stops the
+    container. The server dying between jobs ends the driver, so the runner's health check sees a stopped engine."""
+    write_atomic(os.path.join(OUT_DIR, "ready"), "")
+    n = 1
+    while True:
+        job = os.path.join(TASK_DIR, "jobs", str(n))
+        while not os.path.isdir(job):
+            if proc.poll() is not None:
+                raise ServerDied("the vLLM server exited with code %d between jobs" % proc.returncode)
+            time.sleep(0.02)
+        answer(base, read_lines(job), max_model_len, proc, os.path.join(OUT_DIR, "%d.output.jsonl" % n))
+        write_atomic(os.path.join(OUT_DIR, "%d.done" % n), json.dumps({"ok": True}))
+        n += 1
+
+
 def main():
     if "--print-command" in sys.argv:
         print(json.dumps(server_command(0)))
         return
-    with open(os.path.join(TASK_DIR, "requests.jsonl"), encoding="utf-8") as handle:
-        lines = [json.loads(text) for text in handle if text.strip()]
+    session = os.environ.get("QUORUM_ENGINE_SESSION") == "1"
+    lines = None if session else read_lines(TASK_DIR)
     emit({"quorum_engine": {"name": "vllm", "version": vllm_version()}})
 
     port = free_port()
@@ -250,27 +307,10 @@ def main():
     base = "http://127.0.0.1:%d" % port
     try:
         wait_healthy(base, proc, int(os.environ.get("QUORUM_STARTUP_TIMEOUT", "1800")))
-        log("server ready; sending %d requests" % len(lines))
-        results = [None] * len(lines)
-        done = [0]
-        lock = threading.Lock()
-        emit({"quorum_progress": {"done": 0, "total": len(lines)}})
-
-        def work(index):
-            results[index] = post(base, lines[index], max_model_len, proc)
-            with lock:
-                done[0] += 1
-                emit({"quorum_progress": {"done": done[0], "total": len(lines)}})
-
-        with ThreadPoolExecutor(max_workers=int(os.environ.get("QUORUM_CONCURRENCY", "32"))) as pool:
-            list(pool.map(work, range(len(lines))))
-        tmp = os.path.join(OUT_DIR, "output.jsonl.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            for result in results:
-                handle.write(json.dumps(result) + "\n")
-        os.replace(tmp, os.path.join(OUT_DIR, "output.jsonl"))
-        failed = sum(1 for r in results if r["error"] is not None)
-        log("done: %d responses, %d failed" % (len(results), failed))
+        if session:
+            serve(base, proc, max_model_len)
+        else:
+            answer(base, lines, max_model_len, proc, os.path.join(OUT_DIR, "output.jsonl"))
     except ServerDied as died:
         stop_server()
         emit({"quorum_error": "%s: %s" % (died, server_log.last_error())})

@@ -1,5 +1,6 @@
-import { execFile, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -190,8 +191,9 @@ describe("vllm engine: responses in vLLM's documented batch output format", () =
       await writeFile(path.join(dir, BATCH_OUTPUT_FILE), `${lines.join("\n")}\n`);
       const responses = await readBatchOutput(dir, requests, sandbox);
       // The continuation is prompt tokens 5 and 6: -(0.25 + i) + -0.5; greedy only where it matched the top-1.
-      expect(responses[0]).toEqual({ id: requests[0]!.id, loglikelihood: -0.75, isGreedy: true });
-      expect(responses[1]).toEqual({ id: requests[1]!.id, loglikelihood: -1.75, isGreedy: false });
+      // tokens: the continuation's (7 prompt tokens, 5 of them the context's).
+      expect(responses[0]).toEqual({ id: requests[0]!.id, loglikelihood: -0.75, isGreedy: true, tokens: 2 });
+      expect(responses[1]).toEqual({ id: requests[1]!.id, loglikelihood: -1.75, isGreedy: false, tokens: 2 });
       const outputs = outputsFromResponses(definition, itemIds, requests, responses);
       expect(outputs[0]).toHaveProperty("loglikelihoods.mc1");
 
@@ -255,7 +257,9 @@ describe.skipIf(!python)("vllm batch driver against a test double of vLLM v0.12'
       expect(gsm).toBeNull(); // the file also holds the truthfulqa lines: parsing it for gsm8k alone must refuse extras
       const all = await readBatchOutput(dir, [...gsmRequests, ...tqRequests], sandbox);
       // The server cut the generation at the benchmark's stop sequence.
-      expect(all[0]).toEqual({ id: "test/0", text: "The answer is 42.\n#### 42\n\n" });
+      // With the prompt's token count from usage.prompt_tokens (the double: BOS + one token a character).
+      const prompt = gsmRequests[0]!.kind === "generate_until" ? gsmRequests[0]!.prompt : "";
+      expect(all[0]).toEqual({ id: "test/0", text: "The answer is 42.\n#### 42\n\n", tokens: 1 + prompt.length });
       for (const response of all.slice(2) as Array<{ id: string; loglikelihood: number; isGreedy: boolean }>) {
         const request = tqRequests.find((r) => r.id === response.id) as LoglikelihoodRequest;
         const cont = encodePair(request).continuation;
@@ -282,12 +286,60 @@ describe.skipIf(!python)("vllm batch driver against a test double of vLLM v0.12'
       // A 256-token context: every long prompt would be refused by the server as it stands.
       await drive(dir, toOpenAIBatchJsonl(requests, "quorum-model"), { QUORUM_MAX_MODEL_LEN: "256" });
       const responses = await readBatchOutput(dir, requests, sandbox);
-      expect(responses[0]).toEqual({ id: "g", text: "The answer is 42.\n#### 42" });
+      // The whole prompt's tokens, not the cut one's: the usage is padded back to the full length.
+      expect(responses[0]).toEqual({ id: "g", text: "The answer is 42.\n#### 42", tokens: 1 + generate.prompt.length });
       // " yes zebra": 9 tokens at -0.1 and one "z" at -2.
       expect((responses[1] as { loglikelihood: number }).loglikelihood).toBeCloseTo(-0.1 * 9 - 2, 6);
       expect(responses[1]).toMatchObject({ isGreedy: false });
-      expect(responses[2]).toEqual({ id: "s", loglikelihood: expect.closeTo(-0.4, 6) as number, isGreedy: true });
+      expect(responses[2]).toEqual({ id: "s", loglikelihood: expect.closeTo(-0.4, 6) as number, isGreedy: true, tokens: 4 });
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("as a warm engine, starts the server once and answers job after job until it is stopped", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "quorum-driver-"));
+    const taskDir = path.join(dir, "task");
+    const outDir = path.join(dir, "out");
+    await mkdir(path.join(taskDir, "jobs"), { recursive: true });
+    await mkdir(outDir);
+    const child = spawn(python!, [DRIVER_SOURCE], {
+      env: {
+        ...process.env,
+        QUORUM_TASK_DIR: taskDir,
+        QUORUM_OUTPUT_DIR: outDir,
+        QUORUM_ENGINE_SESSION: "1",
+        QUORUM_SERVER_COMMAND: JSON.stringify([python, fakeServer]),
+        QUORUM_ENGINE_VERSION: "fake-1",
+        QUORUM_STARTUP_TIMEOUT: "30",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const jobs: Array<[number, string, string[]]> = [
+        [1, "gsm8k@3", ["test/0", "test/1"]],
+        [2, "truthfulqa_mc@2", ["mc/1"]],
+      ];
+      for (const [n, benchmark, items] of jobs) {
+        const requests = buildRequests(getBenchmark(benchmark), items);
+        const staging = path.join(taskDir, "jobs", `.tmp-${n}`);
+        await mkdir(staging);
+        await writeFile(path.join(staging, "requests.jsonl"), toOpenAIBatchJsonl(requests, "quorum-model"));
+        await rename(staging, path.join(taskDir, "jobs", String(n)));
+        for (let i = 0; i < 600 && !existsSync(path.join(outDir, `${n}.done`)); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(JSON.parse(await readFile(path.join(outDir, `${n}.done`), "utf8"))).toEqual({ ok: true });
+        const responses = await readBatchOutput(outDir, requests, sandbox, `${n}.output.jsonl`);
+        expect(responses).toHaveLength(requests.length);
+      }
+      // One driver, one server start, for both jobs.
+      expect(stdout.split("\n").filter((line) => parseEngineLine(line) !== null)).toHaveLength(1);
+      expect(existsSync(path.join(outDir, "ready"))).toBe(true);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -27,6 +27,7 @@ import {
   type EngineRunResult,
   type SandboxLimits,
 } from "./engine";
+import { createJobSession, type EngineSession, type SessionStartInput } from "./session";
 
 /**
  * The pinned image. A tag, not a digest: this machine cannot reach a registry to read the digest, so results record
@@ -253,8 +254,78 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
       input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel });
       return { responses, identity: { name: "vllm", version: versionWithSettings(version, plan), imageDigest: imageDigestOf(info), image: imageRef }, sandbox };
     },
+    sessionKey({ model, weights, gpus }) {
+      // The whole container as it would be started: image, model revision and adapter (their snapshot dirs and the
+      // plan's environment: dtype, length, parallelism, LoRA), sandbox limits and GPUs.
+      const plan = weights ? planVllmRun(model, weights, options, options.gpuCount) : null;
+      return JSON.stringify({
+        engine: "vllm",
+        image: imageRef,
+        model: [model.id, model.repo, model.revision, model.weightType, model.baseModel, model.precision],
+        weights: weights ? [weights.model.snapshotDir, weights.base?.snapshotDir ?? null] : null,
+        plan,
+        limits,
+        gpus,
+      });
+    },
+    async startSession(input: SessionStartInput): Promise<EngineSession> {
+      checkVllmModel(input.model);
+      if (!input.weights) throw new EngineRunError("unsupported-model", "The vllm engine needs the model's weights.", "This is a runner bug; please report it.");
+      const info = await ensureImage(undefined, input.signal);
+      const plan = planVllmRun(input.model, input.weights, options, options.gpuCount);
+      await copyFile(DRIVER_SOURCE, path.join(input.dirs.taskDir, DRIVER_FILE));
+      let version = "unknown";
+      let engineError: string | null = null;
+      let listener: ((done: number, total: number) => void) | null = null;
+      const started = performance.now();
+      const handle = await options.docker.startSandboxed({
+        image: imageRef,
+        entrypoint: ["python3", `${TASK_MOUNT}/${DRIVER_FILE}`],
+        cmd: [],
+        env: { ...plan.env, QUORUM_ENGINE_SESSION: "1" },
+        mounts: [...plan.mounts, ...taskMounts(input.dirs.taskDir, input.dirs.outputDir)],
+        ...limits,
+        gpus: input.gpus,
+        timeoutMs: SESSION_LIFETIME_MS,
+        signal: input.signal,
+        labels: { "org.quorum.runner.engine": "vllm", "org.quorum.runner.warm": "1" },
+        onStdoutLine: (line) => {
+          const progress = parseProgressLine(line);
+          if (progress) return listener?.(progress.done, progress.total);
+          const engine = parseEngineLine(line);
+          const error = engine ? null : parseEngineErrorLine(line);
+          if (engine) version = engine.version;
+          else if (error) engineError = error;
+          else if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+        onStderrLine: (line) => {
+          if (line.trim()) input.logger.debug(`engine: ${line}`);
+        },
+      });
+      input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel, warm: true });
+      return createJobSession({
+        key: this.sessionKey!(input),
+        model: input.model,
+        handle,
+        dirs: input.dirs,
+        limits,
+        identity: () => ({ name: "vllm", version: versionWithSettings(version, plan), imageDigest: imageDigestOf(info), image: imageRef }),
+        lifetimeMs: SESSION_LIFETIME_MS,
+        startMs: performance.now() - started,
+        lastEngineError: () => engineError,
+        writeJob: async (dir, job) => {
+          await writeFile(path.join(dir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(job.requests, plan.servedName), { mode: 0o644 });
+        },
+        setJobListener: (next) => {
+          listener = next;
+        },
+      });
+    },
   };
 }
+
+/** A warm vLLM container's lifetime cap (the runner stops it long before, after --engine-idle). */
+const SESSION_LIFETIME_MS = 7 * 24 * 3600_000;
 
 /** The result's engine version also says what length and parallelism ran (they can change answers at the edges). */
 export function versionWithSettings(version: string, plan: Pick<VllmPlan, "maxModelLen" | "tensorParallel">): string {

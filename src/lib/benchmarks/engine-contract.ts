@@ -31,6 +31,11 @@ export interface GenerateUntilResponse {
   id: string;
   /** The raw generated text, before the benchmark cuts it at the stop sequences. */
   text: string;
+  /**
+   * The prompt's length in the model's own tokens, as the engine reported it (usage.prompt_tokens): reported by the
+   * runner, shown and compared, never used to score.
+   */
+  tokens?: number;
 }
 
 export interface LoglikelihoodResponse {
@@ -39,6 +44,8 @@ export interface LoglikelihoodResponse {
   loglikelihood: number;
   /** Whether greedy decoding would have produced the continuation. */
   isGreedy?: boolean;
+  /** How many of the model's tokens the log-likelihood covers (the continuation's), as the engine reported them. */
+  tokens?: number;
 }
 
 export type EngineResponse = GenerateUntilResponse | LoglikelihoodResponse;

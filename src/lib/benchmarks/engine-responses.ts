@@ -3,7 +3,7 @@
  * answered exactly once, nothing extra, the right type for the request kind, log-likelihoods finite and <= 0.
  * Each problem is a BenchmarkInputError naming the item and the request id.
  */
-import type { TItemOutput } from "@/lib/protocol/runner-api";
+import { MAX_ITEM_TOKENS, type TItemOutput } from "@/lib/protocol/runner-api";
 import type { BenchmarkDefinition } from "./benchmark-definition";
 import { buildRequests } from "./build-requests";
 import type { EngineRequest, EngineResponse } from "./engine-contract";
@@ -23,9 +23,14 @@ export function checkEngineResponse(request: EngineRequest, response: unknown): 
   };
   if (typeof response !== "object" || response === null) return fail("the response is not an object", "response");
   const record = response as Record<string, unknown>;
+  const tokens = record.tokens;
+  if (tokens !== undefined && !(typeof tokens === "number" && Number.isInteger(tokens) && tokens >= 0 && tokens <= MAX_ITEM_TOKENS)) {
+    return fail(`"tokens" must be a whole number from 0 to ${MAX_ITEM_TOKENS} when present, got ${describe(tokens)}`, "tokens");
+  }
+  const counted = tokens === undefined ? {} : { tokens };
   if (request.kind === "generate_until") {
     if (typeof record.text !== "string") return fail(`"text" must be a string, got ${describe(record.text)}`, "text");
-    return { id: request.id, text: record.text };
+    return { id: request.id, text: record.text, ...counted };
   }
   const ll = record.loglikelihood;
   if (typeof ll !== "number" || !Number.isFinite(ll)) {
@@ -36,8 +41,8 @@ export function checkEngineResponse(request: EngineRequest, response: unknown): 
     return fail(`"isGreedy" must be a boolean when present, got ${describe(record.isGreedy)}`, "isGreedy");
   }
   return record.isGreedy === undefined
-    ? { id: request.id, loglikelihood: ll }
-    : { id: request.id, loglikelihood: ll, isGreedy: record.isGreedy };
+    ? { id: request.id, loglikelihood: ll, ...counted }
+    : { id: request.id, loglikelihood: ll, isGreedy: record.isGreedy, ...counted };
 }
 
 /** Matches responses to requests by id (any order); returns them in request order. */
@@ -98,7 +103,12 @@ export function outputsFromResponses(
   for (const item of itemIds) {
     let end = start;
     while (end < requests.length && requests[end]!.item === item) end++;
-    outputs.push(def.outputFromResponses(item, requests.slice(start, end), ordered.slice(start, end)));
+    const own = ordered.slice(start, end);
+    const output = def.outputFromResponses(item, requests.slice(start, end), own);
+    // The item's token count when the engine reported one for each of its requests (never used to score).
+    const counts = own.map((response) => response.tokens);
+    const tokens = counts.every((n): n is number => n !== undefined) && counts.length > 0 ? counts.reduce((a, b) => a + b, 0) : undefined;
+    outputs.push(tokens === undefined ? output : { ...output, tokens: Math.min(tokens, MAX_ITEM_TOKENS) });
     start = end;
   }
   return outputs;

@@ -101,9 +101,11 @@ describe("parseOpenAIBatchOutput", () => {
   it("returns generations in request order", () => {
     const requests = buildRequests(gsm8k, ["test/0", "test/1"]);
     const output = fakeVllm(toOpenAIBatchJsonl(requests, "m")).split("\n").reverse().join("\n");
+    const prompts = requests.map((r) => (r.kind === "generate_until" ? r.prompt : ""));
+    // With the prompt's token count as the engine reported it (usage.prompt_tokens).
     expect(parseOpenAIBatchOutput(output, requests)).toEqual([
-      { id: "test/0", text: " #### 18" },
-      { id: "test/1", text: " #### 18" },
+      { id: "test/0", text: " #### 18", tokens: tokenize(prompts[0]!).length },
+      { id: "test/1", text: " #### 18", tokens: tokenize(prompts[1]!).length },
     ]);
   });
 
@@ -117,6 +119,7 @@ describe("parseOpenAIBatchOutput", () => {
       id: first.id,
       loglikelihood: continuationTokens.reduce((sum, t) => sum + tokenLogprob(t), 0),
       isGreedy: false,
+      tokens: continuationTokens.length,
     });
     const greedy = parseOpenAIBatchOutput(fakeVllm(toOpenAIBatchJsonl(requests, "m"), { greedyTop: true }), requests);
     expect(greedy.every((r) => "isGreedy" in r && r.isGreedy)).toBe(true);

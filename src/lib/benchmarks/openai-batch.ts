@@ -198,7 +198,11 @@ export function parseOpenAIBatchOutput(jsonl: string, requests: readonly EngineR
   return requests.map((request): EngineResponse => {
     const body = bodyOf(request.id, request.item);
     const choice = body.choices[0]!;
-    if (request.kind === "generate_until") return { id: request.id, text: choice.text };
+    if (request.kind === "generate_until") {
+      // The model's own count of the prompt's tokens (vLLM pads a left-cut prompt's usage back to its full length).
+      const promptTokens = body.usage?.prompt_tokens;
+      return promptTokens === undefined ? { id: request.id, text: choice.text } : { id: request.id, text: choice.text, tokens: promptTokens };
+    }
     const fail = (message: string): never => {
       throw new BenchmarkInputError(`custom_id ${request.id} (item ${request.item}): ${message}`, {
         item: request.item,
@@ -227,6 +231,8 @@ export function parseOpenAIBatchOutput(jsonl: string, requests: readonly EngineR
       if (!top || lp !== Math.max(...Object.values(top))) isGreedy = false;
     }
     if (!(loglikelihood <= 0)) return fail(`log-likelihood ${loglikelihood} is not <= 0`);
-    return tops ? { id: request.id, loglikelihood, isGreedy } : { id: request.id, loglikelihood };
+    // The scored tokens: the continuation's, context + continuation minus the context, in the model's own tokens.
+    const tokens = wholeTokens - contextTokens;
+    return tops ? { id: request.id, loglikelihood, isGreedy, tokens } : { id: request.id, loglikelihood, tokens };
   });
 }

@@ -4,7 +4,7 @@
  * (RFC 8785) serialisation, whose sha256 both sides compute and compare.
  */
 import type { z } from "zod";
-import { ZItemOutputSchema, type TItemOutput } from "@/lib/protocol/runner-api";
+import { MAX_ITEM_TOKENS, ZItemOutputSchema, type TItemOutput } from "@/lib/protocol/runner-api";
 import { ratioTransform } from "./aggregate";
 import type { BenchmarkDefinition, ItemScore } from "./benchmark-definition";
 import { executePrograms, type ExecutionVerdict, type ExecutorOptions } from "./code-executor/executor";
@@ -27,6 +27,11 @@ export interface ItemRecord {
   scores: Record<string, number>;
   /** Per-item explanations (humaneval: why the program failed); shown, never compared. */
   detail?: Record<string, string>;
+  /**
+   * The item's token count as the runner's engine reported it (ZItemTokensSchema): shown, never scored, and not in
+   * the outputs hash (runners whose engines report no counts still agree with those whose engines do).
+   */
+  tokens?: number;
 }
 
 export interface ScoredOutputs {
@@ -55,7 +60,8 @@ function promptSha256(def: BenchmarkDefinition, item: string): string {
  * writes it (computed by the byte-identical fastCanonicalJson): identical on runner and server.
  */
 export function canonicalRecordsSha256(records: readonly ItemRecord[]): string {
-  return sha256Hex(fastCanonicalJson(records));
+  const hashed = records.some((record) => record.tokens !== undefined) ? records.map(({ tokens: _reported, ...record }) => record) : records;
+  return sha256Hex(fastCanonicalJson(hashed));
 }
 
 /**
@@ -80,7 +86,11 @@ function formatPath(path: readonly PropertyKey[]): string {
 function isWellFormedOutput(value: unknown): value is TItemOutput {
   if (!isPlainObject(value) || typeof value.item !== "string") return false;
   const keys = Object.keys(value);
-  if (keys.length !== 2) return false;
+  if (keys.includes("tokens")) {
+    const tokens = value.tokens;
+    if (!(typeof tokens === "number" && Number.isInteger(tokens) && tokens >= 0 && tokens <= MAX_ITEM_TOKENS)) return false;
+    if (keys.length !== 3) return false;
+  } else if (keys.length !== 2) return false;
   if (keys.includes("output")) return typeof value.output === "string";
   if (!keys.includes("loglikelihoods") || !isPlainObject(value.loglikelihoods)) return false;
   for (const values of Object.values(value.loglikelihoods)) {
@@ -207,7 +217,8 @@ function scoreParsed(def: BenchmarkDefinition, parsed: readonly Parsed[], verdic
     const item = output.item;
     const scored: ItemScore = withIndex(index, item, () => def.scoreItem(output, verdicts?.[position]));
     const raw = "output" in output ? { output: output.output } : { loglikelihoods: output.loglikelihoods };
-    return { item, promptSha256: promptSha256(def, item), ...raw, ...scored };
+    const reported = output.tokens === undefined ? {} : { tokens: output.tokens };
+    return { item, promptSha256: promptSha256(def, item), ...raw, ...scored, ...reported };
   });
   return { records, metrics: meanScores(def, records), outputsSha256: outputsSha256Of(def, records) };
 }

@@ -146,10 +146,19 @@ export const ZReleaseClaimRequestSchema = z.object({
   cause: ZFailureCauseSchema.optional(),
 });
 
+/** The most tokens one item may report (2^24: the largest context a runner may declare). */
+export const MAX_ITEM_TOKENS = 16_777_216;
+/**
+ * An item's token count in the model's own tokenizer, as the runner's engine reported it: for generations the
+ * prompt's tokens, for log-likelihoods the scored (continuation) tokens summed over the item's requests. Optional;
+ * information reported by the runner, never used for scoring (docs/benchmarks.md, "Token counts").
+ */
+export const ZItemTokensSchema = z.number().int().min(0).max(MAX_ITEM_TOKENS);
+
 /** One item's raw engine output, as the scoring CLI reads it. */
 export const ZItemOutputSchema = z.union([
-  z.object({ item: z.string(), output: z.string() }).strict(),
-  z.object({ item: z.string(), loglikelihoods: z.record(z.string(), z.array(z.number())) }).strict(),
+  z.object({ item: z.string(), output: z.string(), tokens: ZItemTokensSchema.optional() }).strict(),
+  z.object({ item: z.string(), loglikelihoods: z.record(z.string(), z.array(z.number())), tokens: ZItemTokensSchema.optional() }).strict(),
 ]);
 export type TItemOutput = z.infer<typeof ZItemOutputSchema>;
 

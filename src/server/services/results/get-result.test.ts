@@ -11,9 +11,13 @@ let modelId: string;
 let acceptedResultId: string;
 let openResultId: string;
 
-async function submit(runner: TestRunner, claim: TClaim, correct: (index: number) => boolean) {
+let countingRunnerId: string;
+
+async function submit(runner: TestRunner, claim: TClaim, correct: (index: number) => boolean, tokens = false) {
   const outputs = fakeOutputs(claim.task.benchmark.key, claim.task.itemIds, (_, index) => correct(index));
-  return runner.caller.task.submit(signedSubmission(runner, claim, outputs, { signedAt: clock.now() }));
+  // An engine that reports each item's token count (information only: it must not change the agreement).
+  const counted = tokens ? outputs.map((output, index) => ({ ...output, tokens: 1000 + index })) : outputs;
+  return runner.caller.task.submit(signedSubmission(runner, claim, counted, { signedAt: clock.now() }));
 }
 
 beforeAll(async () => {
@@ -22,10 +26,11 @@ beforeAll(async () => {
   modelId = (await admin.model.register({ repo: "org/open-book", revision: "c".repeat(40), weightType: "ORIGINAL", precision: "BFLOAT16" })).id;
   const runners = await Promise.all([0, 1, 2].map(async () => createRunner(database.db, await createUser(database.db), clock)));
   // GSM8K: three runners agree (4 of 5 right): accepted. TruthfulQA: one result in, still open.
+  countingRunnerId = runners[1]!.runnerId;
   for (const runner of runners) {
     const { claim } = await runner.caller.task.claim({ runnerId: runner.runnerId, engine: "vllm" });
     expect(claim?.task.benchmark.key).toBe("gsm8k@3");
-    await submit(runner, claim!, (index) => index < 4);
+    await submit(runner, claim!, (index) => index < 4, runner.runnerId === countingRunnerId);
   }
   const { claim } = await runners[0]!.caller.task.claim({ runnerId: runners[0]!.runnerId, engine: "vllm" });
   expect(claim?.task.benchmark.key).toBe("truthfulqa_mc@2");
@@ -37,6 +42,19 @@ beforeAll(async () => {
 afterAll(async () => database.drop());
 
 describe("result.get", () => {
+  it("shows each item's reported token count where the runner sent one, and the counts do not change the agreement", async () => {
+    const anonymous = await userCaller(database.db, null, clock);
+    const results = await database.db.result.findMany({ where: { task: { modelId, benchmarkId: "gsm8k@3" } }, select: { id: true, runnerId: true, verdict: true } });
+    expect(results).toHaveLength(3);
+    // All three agree (the task was accepted above), the one with token counts included.
+    expect(results.every((r) => r.verdict === "VALID")).toBe(true);
+    for (const { id, runnerId } of results) {
+      const { items } = await anonymous.result.get({ id });
+      if (runnerId === countingRunnerId) expect(items.map((item) => item.tokens)).toEqual([1000, 1001, 1002, 1003, 1004]);
+      else expect(items.every((item) => item.tokens === null)).toBe(true);
+    }
+  });
+
   it("publishes a decided task's per-item outputs to anyone, with the question, reference and scores", async () => {
     const anonymous = await userCaller(database.db, null, clock);
     const result = await anonymous.result.get({ id: acceptedResultId });

@@ -83,6 +83,8 @@ export async function getResultOrThrow(options: { db: Db; resultId: string }) {
       scores: record.scores,
       /** Shown, never compared: why a program failed (humaneval), the justifications (claim_verdict_gen). */
       detail: record.detail ?? null,
+      /** The item's token count as the runner's engine reported it: information, never used to score. */
+      tokens: typeof record.tokens === "number" ? record.tokens : null,
       ...describeItem(definition, record.item),
     })),
   };

@@ -89,7 +89,22 @@ function ItemRecord({ item, metrics }: { item: Item; metrics: string[] }) {
             </span>
           );
         })}
-        <span className="ml-auto font-mono text-[11px] text-zinc-400" title={`prompt sha256 ${item.promptSha256}`}>
+        {item.tokens !== null ? (
+          <span
+            className="ml-auto font-mono text-[11px] text-zinc-500 dark:text-zinc-400"
+            title={
+              item.output !== null
+                ? "The prompt's length in the model's own tokens, as this runner's engine reported it (not used to score)"
+                : "Tokens whose log-likelihood was scored, as this runner's engine reported them (not used to score)"
+            }
+          >
+            {item.tokens.toLocaleString("en-US")} tokens (reported)
+          </span>
+        ) : null}
+        <span
+          className={clsx("font-mono text-[11px] text-zinc-400", item.tokens === null && "ml-auto")}
+          title={`prompt sha256 ${item.promptSha256}`}
+        >
           prompt {item.promptSha256.slice(0, 10)}…
         </span>
       </div>
