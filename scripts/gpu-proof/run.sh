@@ -5,7 +5,8 @@
 # <requests dir> holds requests.jsonl + manifest.json from `pnpm gpu-proof requests` (made on the development
 # machine with the benchmark module). It builds a small random Llama + tokenizer (float32), runs
 # runner/src/engines/transformers-driver.py on the requests as the engine would, checks every log-likelihood and
-# generation against plain torch (scripts/gpu-proof/check.py), and writes to <out dir>: report.json, stats.json,
+# generation against plain torch (scripts/gpu-proof/check.py), runs it again as a warm engine answering two jobs
+# (scripts/gpu-proof/warm.py, warm.json), and writes to <out dir>: report.json, stats.json,
 # output.slim.jsonl.gz, manifest.json, log.txt. Bring <out dir> back and run `pnpm gpu-proof score <out dir>`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,5 +27,8 @@ export PYTHONUNBUFFERED=1
   grep '"quorum_stats"' "$work/driver.stdout" | python3 -c "import json,sys; s=json.loads(sys.stdin.read())['quorum_stats']; s['driver_wall_seconds']=$ended-$started; print(json.dumps(s))" >"$out/stats.json"
   cat "$out/stats.json"
   python3 "$here/check.py" "$work/model" "$requests/requests.jsonl" "$work/output.jsonl" "$out/report.json" --slim "$out/output.slim.jsonl.gz"
+  # The warm engine: the same driver as a session answers two jobs with the model loaded once; each must equal the
+  # one-shot output (scripts/gpu-proof/warm.py).
+  QUORUM_BATCH_SIZE=${QUORUM_BATCH_SIZE:-16} python3 "$here/warm.py" "$driver" "$work/model" "$requests" "$work/output.jsonl" "$out/warm.json"
 } 2>&1 | tee "$out/log.txt"
 cp "$requests/manifest.json" "$out/"

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.hoisted(() => {
   process.env.QUORUM_ALLOW_TEST_DOUBLES = "false";
+  // Datasets from private hosts come only with test doubles (src/env.js); a public server has neither.
+  process.env.QUORUM_DATASETS_ALLOW_PRIVATE_HOSTS = "false";
   process.env.QUORUM_HUB_CHECKS = "true";
 });
 
