@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../sha256";
 import { parseCommunityBenchmark } from "./definition";
 import { clearDatasetCache, datasetBytes, datasetCacheSize } from "./dataset-cache";
-import { DatasetFetchError, fetchDataset, isPrivateAddress } from "./fetch-dataset";
+import { DatasetFetchError, fetchDataset, guardedLookup, isPrivateAddress } from "./fetch-dataset";
 
 const DATA = '{"input": "2 + 2", "target": "4"}\n{"input": "3 + 4", "target": "7"}\n';
 const SHA = sha256Hex(DATA);
@@ -125,6 +125,18 @@ describe("dataset download by URL + sha256", () => {
     expect(await attempt({ url: "file:///etc/passwd", sha256: SHA })).toMatchObject({ message: "only http(s) URLs are fetched, not file:" });
     expect(["10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "::1", "fd00::1", "::ffff:127.0.0.1"].every(isPrivateAddress)).toBe(true);
     expect(["93.184.216.34", "2606:4700::1"].some(isPrivateAddress)).toBe(false);
+  });
+
+  it("checks the addresses the socket connects to (DNS rebinding): the connection's own lookup refuses a private answer", async () => {
+    // `localhost` answers with loopback addresses, as a rebinding host would on its second answer: the lookup the
+    // download's socket uses refuses it whichever form Node asks for (one address, or all of them).
+    const resolve = (all: boolean) =>
+      new Promise<unknown>((done) => guardedLookup("localhost", { all }, (error, address) => done(error ?? address)));
+    for (const all of [true, false]) {
+      const outcome = await resolve(all);
+      expect(outcome).toBeInstanceOf(DatasetFetchError);
+      expect((outcome as DatasetFetchError).message).toMatch(/^the host localhost resolves to a private or loopback address \((127\.0\.0\.1|::1)\); datasets must be public$/);
+    }
   });
 });
 

@@ -14,7 +14,7 @@ const cache = new Map<string, Buffer>();
 const inFlight = new Map<string, Promise<Buffer>>();
 let cachedBytes = 0;
 
-export type DatasetSourceOptions = Pick<FetchDatasetOptions, "allowPrivateHosts" | "fetchImpl" | "timeoutMs" | "maxBytes"> & {
+export type DatasetSourceOptions = Pick<FetchDatasetOptions, "allowPrivateHosts" | "timeoutMs" | "maxBytes"> & {
   maxCacheBytes?: number;
 };
 
