@@ -12,6 +12,7 @@ import { closeE2eDb, e2eDb } from "./fixtures/database";
 
 const DATA = Array.from({ length: 12 }, (_, i) => JSON.stringify({ input: `${i} + 2`, target: String(i + 2) })).join("\n") + "\n";
 const SHA = createHash("sha256").update(DATA).digest("hex");
+const REFERENCE_REPOS = ["org/e2e-reference-a", "org/e2e-reference-b"];
 let fileServer: Server;
 let base: string;
 
@@ -26,14 +27,19 @@ test.beforeAll(async () => {
   // The reference models named by COMMUNITY_REFERENCE_MODELS in playwright.config.ts.
   const db = e2eDb();
   const curator = await db.user.create({ data: { name: uniqueName("reference-curator") } });
-  for (const repo of ["org/e2e-reference-a", "org/e2e-reference-b"]) {
+  for (const repo of REFERENCE_REPOS) {
     if (!(await db.model.findFirst({ where: { repo } }))) {
       await db.model.create({ data: { repo, revision: createHash("sha1").update(repo).digest("hex"), submitterId: curator.id } });
     }
   }
 });
+// Leave the board as it was: the specs after this one expect, for the newcomer, an empty board. Deleting the
+// reference models deletes their tasks (the canaries and any the scheduler gave them) with them.
 test.afterAll(async () => {
   await new Promise<void>((resolve) => fileServer.close(() => resolve()));
+  const db = e2eDb();
+  await db.model.deleteMany({ where: { repo: { in: REFERENCE_REPOS } } });
+  await db.event.create({ data: { kind: "model.moderated", payload: {} } });
   await closeE2eDb();
 });
 
