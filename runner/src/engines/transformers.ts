@@ -15,7 +15,6 @@ import {
   EngineRunError,
   failureOf,
   imageDigestOf,
-  parseProgressLine,
   readBatchOutput,
   taskMounts,
   TASK_MOUNT,
@@ -24,7 +23,7 @@ import {
   type EngineRunResult,
   type SandboxLimits,
 } from "./engine";
-import { checkVllmModel, DEFAULT_VLLM_IMAGE, imageOnce, parseEngineErrorLine, parseEngineLine, planVllmRun, VLLM_DEFAULT_LIMITS } from "./vllm";
+import { checkVllmModel, DEFAULT_VLLM_IMAGE, engineLines, imageOnce, planVllmRun, VLLM_DEFAULT_LIMITS, type EngineOutput } from "./vllm";
 import { createJobSession, type EngineSession, type SessionStartInput } from "./session";
 
 export const TRANSFORMERS_DRIVER_FILE = "transformers-driver.py";
@@ -62,8 +61,7 @@ export function createTransformersEngine(options: TransformersEngineOptions): En
       await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(input.requests, plan.servedName), { mode: 0o644 });
       await copyFile(TRANSFORMERS_DRIVER_SOURCE, path.join(input.taskDir, TRANSFORMERS_DRIVER_FILE));
 
-      let version = "unknown";
-      let engineError: string | null = null;
+      const output: EngineOutput = { version: "unknown", error: null };
       const sandbox = await options.docker.runSandboxed({
         image: imageRef,
         entrypoint: ["python3", `${TASK_MOUNT}/${TRANSFORMERS_DRIVER_FILE}`],
@@ -76,29 +74,18 @@ export function createTransformersEngine(options: TransformersEngineOptions): En
         signal: input.signal,
         labels: { "org.quorum.runner.engine": "transformers" },
         onStarted: input.onContainerStarted,
-        onStdoutLine: (line) => {
-          const progress = parseProgressLine(line);
-          if (progress) return input.onItemsProgress?.(progress.done, progress.total);
-          const engine = parseEngineLine(line);
-          const error = engine ? null : parseEngineErrorLine(line);
-          if (engine) version = engine.version;
-          else if (error) engineError = error;
-          else if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
-        onStderrLine: (line) => {
-          if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
+        ...engineLines(input.logger, output, () => input.onItemsProgress),
       });
       const failure = failureOf(sandbox, limits, input.timeoutMs);
-      if (failure && engineError && failure.failure === "crash") {
-        const refusal = /no `peft` package/.test(engineError);
-        throw new EngineRunError(refusal ? "unsupported-model" : "crash", `The transformers engine failed: ${engineError}`, refusal ? "Run adapters with --engine vllm." : "See the engine's last lines above.", sandbox);
+      if (failure && output.error && failure.failure === "crash") {
+        const refusal = /no `peft` package/.test(output.error);
+        throw new EngineRunError(refusal ? "unsupported-model" : "crash", `The transformers engine failed: ${output.error}`, refusal ? "Run adapters with --engine vllm." : "See the engine's last lines above.", sandbox);
       }
       if (failure) throw failure;
       const responses = await readBatchOutput(input.outputDir, input.requests, sandbox);
       return {
         responses,
-        identity: { name: "transformers", version: `${version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef },
+        identity: { name: "transformers", version: `${output.version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef },
         sandbox,
       };
     },
@@ -121,8 +108,7 @@ export function createTransformersEngine(options: TransformersEngineOptions): En
       const info = await ensureImage(undefined, input.signal);
       const plan = planVllmRun(input.model, input.weights, { maxModelLen: options.maxModelLen }, 1);
       await copyFile(TRANSFORMERS_DRIVER_SOURCE, path.join(input.dirs.taskDir, TRANSFORMERS_DRIVER_FILE));
-      let version = "unknown";
-      let engineError: string | null = null;
+      const output: EngineOutput = { version: "unknown", error: null };
       let listener: ((done: number, total: number) => void) | null = null;
       const started = performance.now();
       const handle = await options.docker.startSandboxed({
@@ -136,18 +122,7 @@ export function createTransformersEngine(options: TransformersEngineOptions): En
         timeoutMs: SESSION_LIFETIME_MS,
         signal: input.signal,
         labels: { "org.quorum.runner.engine": "transformers", "org.quorum.runner.warm": "1" },
-        onStdoutLine: (line) => {
-          const progress = parseProgressLine(line);
-          if (progress) return listener?.(progress.done, progress.total);
-          const engine = parseEngineLine(line);
-          const error = engine ? null : parseEngineErrorLine(line);
-          if (engine) version = engine.version;
-          else if (error) engineError = error;
-          else if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
-        onStderrLine: (line) => {
-          if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
+        ...engineLines(input.logger, output, () => listener),
       });
       return createJobSession({
         key: this.sessionKey!(input),
@@ -155,10 +130,10 @@ export function createTransformersEngine(options: TransformersEngineOptions): En
         handle,
         dirs: input.dirs,
         limits,
-        identity: () => ({ name: "transformers", version: `${version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef }),
+        identity: () => ({ name: "transformers", version: `${output.version} max-len=${plan.maxModelLen}`.slice(0, 100), imageDigest: imageDigestOf(info), image: imageRef }),
         lifetimeMs: SESSION_LIFETIME_MS,
         startMs: performance.now() - started,
-        lastEngineError: () => engineError,
+        lastEngineError: () => output.error,
         writeJob: async (dir, job) => {
           await writeFile(path.join(dir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(job.requests, plan.servedName), { mode: 0o644 });
         },

@@ -12,6 +12,7 @@ import { toOpenAIBatchJsonl } from "@/lib/benchmarks/openai-batch";
 import { FIXTURE_REPO_PREFIX, type TModelRef } from "@/lib/protocol/runner-api";
 import type { ContainerEngine, ImageInfo, SandboxMount } from "../docker/docker";
 import type { FetchedWeights } from "../hf/fetch-weights";
+import type { Logger } from "../log";
 import type { Progress } from "../progress";
 import {
   BATCH_INPUT_FILE,
@@ -217,8 +218,7 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
       await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(input.requests, plan.servedName), { mode: 0o644 });
       await copyFile(DRIVER_SOURCE, path.join(input.taskDir, DRIVER_FILE));
 
-      let version = "unknown";
-      let engineError: string | null = null;
+      const output: EngineOutput = { version: "unknown", error: null };
       const sandbox = await options.docker.runSandboxed({
         image: imageRef,
         entrypoint: ["python3", `${TASK_MOUNT}/${DRIVER_FILE}`],
@@ -231,28 +231,17 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
         signal: input.signal,
         labels: { "org.quorum.runner.engine": "vllm" },
         onStarted: input.onContainerStarted,
-        onStdoutLine: (line) => {
-          const progress = parseProgressLine(line);
-          if (progress) return input.onItemsProgress?.(progress.done, progress.total);
-          const engine = parseEngineLine(line);
-          const error = engine ? null : parseEngineErrorLine(line);
-          if (engine) version = engine.version;
-          else if (error) engineError = error;
-          else if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
-        onStderrLine: (line) => {
-          if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
+        ...engineLines(input.logger, output, () => input.onItemsProgress),
       });
       const failure = failureOf(sandbox, limits, input.timeoutMs);
-      if (failure && engineError && failure.failure === "crash") {
+      if (failure && output.error && failure.failure === "crash") {
         // The server's own last error (a CUDA error, an unsupported architecture), not what the driver saw after it.
-        throw new EngineRunError("crash", `The vLLM server failed: ${engineError}`, "See the engine's last lines above.", sandbox);
+        throw new EngineRunError("crash", `The vLLM server failed: ${output.error}`, "See the engine's last lines above.", sandbox);
       }
       if (failure) throw failure;
       const responses = await readBatchOutput(input.outputDir, input.requests, sandbox);
       input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel });
-      return { responses, identity: { name: "vllm", version: versionWithSettings(version, plan), imageDigest: imageDigestOf(info), image: imageRef }, sandbox };
+      return { responses, identity: { name: "vllm", version: versionWithSettings(output.version, plan), imageDigest: imageDigestOf(info), image: imageRef }, sandbox };
     },
     sessionKey({ model, weights, gpus }) {
       // The whole container as it would be started: image, model revision and adapter (their snapshot dirs and the
@@ -274,8 +263,7 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
       const info = await ensureImage(undefined, input.signal);
       const plan = planVllmRun(input.model, input.weights, options, options.gpuCount);
       await copyFile(DRIVER_SOURCE, path.join(input.dirs.taskDir, DRIVER_FILE));
-      let version = "unknown";
-      let engineError: string | null = null;
+      const output: EngineOutput = { version: "unknown", error: null };
       let listener: ((done: number, total: number) => void) | null = null;
       const started = performance.now();
       const handle = await options.docker.startSandboxed({
@@ -289,18 +277,7 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
         timeoutMs: SESSION_LIFETIME_MS,
         signal: input.signal,
         labels: { "org.quorum.runner.engine": "vllm", "org.quorum.runner.warm": "1" },
-        onStdoutLine: (line) => {
-          const progress = parseProgressLine(line);
-          if (progress) return listener?.(progress.done, progress.total);
-          const engine = parseEngineLine(line);
-          const error = engine ? null : parseEngineErrorLine(line);
-          if (engine) version = engine.version;
-          else if (error) engineError = error;
-          else if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
-        onStderrLine: (line) => {
-          if (line.trim()) input.logger.debug(`engine: ${line}`);
-        },
+        ...engineLines(input.logger, output, () => listener),
       });
       input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel, warm: true });
       return createJobSession({
@@ -309,10 +286,10 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
         handle,
         dirs: input.dirs,
         limits,
-        identity: () => ({ name: "vllm", version: versionWithSettings(version, plan), imageDigest: imageDigestOf(info), image: imageRef }),
+        identity: () => ({ name: "vllm", version: versionWithSettings(output.version, plan), imageDigest: imageDigestOf(info), image: imageRef }),
         lifetimeMs: SESSION_LIFETIME_MS,
         startMs: performance.now() - started,
-        lastEngineError: () => engineError,
+        lastEngineError: () => output.error,
         writeJob: async (dir, job) => {
           await writeFile(path.join(dir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(job.requests, plan.servedName), { mode: 0o644 });
         },
@@ -326,6 +303,37 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
 
 /** A warm vLLM container's lifetime cap (the runner stops it long before, after --engine-idle). */
 const SESSION_LIFETIME_MS = 7 * 24 * 3600_000;
+
+/** What an engine's driver said about itself: its identity line's version and its own last error line. */
+export interface EngineOutput {
+  version: string;
+  error: string | null;
+}
+
+/**
+ * The sandbox's line handlers every engine container gets: progress lines go to the current listener (a getter: a
+ * warm engine's listener changes with each job), the identity and error lines into `output`, the rest to debug.
+ */
+export function engineLines(
+  logger: Logger,
+  output: EngineOutput,
+  listener: () => ((done: number, total: number) => void) | null | undefined,
+): { onStdoutLine: (line: string) => void; onStderrLine: (line: string) => void } {
+  return {
+    onStdoutLine: (line) => {
+      const progress = parseProgressLine(line);
+      if (progress) return listener()?.(progress.done, progress.total);
+      const engine = parseEngineLine(line);
+      const error = engine ? null : parseEngineErrorLine(line);
+      if (engine) output.version = engine.version;
+      else if (error) output.error = error;
+      else if (line.trim()) logger.debug(`engine: ${line}`);
+    },
+    onStderrLine: (line) => {
+      if (line.trim()) logger.debug(`engine: ${line}`);
+    },
+  };
+}
 
 /** The result's engine version also says what length and parallelism ran (they can change answers at the edges). */
 export function versionWithSettings(version: string, plan: Pick<VllmPlan, "maxModelLen" | "tensorParallel">): string {
