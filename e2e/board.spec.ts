@@ -94,6 +94,25 @@ test("pages, sorts, searches and filters through the server, with the URL kept",
   expect(bad.status()).toBe(400);
 });
 
+test("typing a search and at once following a link goes where the link says, with the search kept in history", async ({ page }) => {
+  // A slow network: the page the link opens takes a second to arrive, so the navigation is still pending when the
+  // search's pause ends.
+  await page.route(/\/benchmarks(\?|$)/, async (route) => {
+    if (route.request().headers()["rsc"]) await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  await page.goto(`/?q=${bulkTag}`);
+  await page.getByRole("searchbox", { name: "Search models" }).fill(`bulk-${bulkTag}-1`);
+  // Within the search's pause: the delayed URL update must not pull the reader back to the board.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Benchmarks" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Benchmarks" })).toBeVisible();
+  await page.waitForTimeout(600);
+  await expect(page).toHaveURL(/\/benchmarks$/);
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`q=bulk-${bulkTag}-1`));
+  await expect(page.getByRole("searchbox", { name: "Search models" })).toHaveValue(`bulk-${bulkTag}-1`);
+});
+
 test("the board and a form work with the keyboard alone", async ({ page }) => {
   await page.goto(`/?q=${bulkTag}`);
   const search = page.getByRole("searchbox", { name: "Search models" });

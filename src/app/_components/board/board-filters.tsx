@@ -65,6 +65,14 @@ export function BoardFilters({
               onChange({ q: value, isTyping: true });
             }, SEARCH_DELAY_MS);
           }}
+          // Leaving the box applies a pending search at once: a reader who types and then follows a link (focus
+          // leaves on mousedown, before the click) must not be pulled back to the board by the delayed URL update.
+          onBlur={(event) => {
+            if (!timer.current) return;
+            clearTimeout(timer.current);
+            timer.current = null;
+            onChange({ q: event.target.value, isTyping: true });
+          }}
           placeholder="repo, submitter or base model"
           className="w-full rounded-md border border-zinc-300 bg-transparent px-3 py-1.5 text-sm font-normal text-zinc-900 sm:w-64 dark:border-zinc-700 dark:text-zinc-100"
         />
