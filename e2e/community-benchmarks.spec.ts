@@ -82,6 +82,16 @@ test.describe("as an admin", () => {
     await expect(article).toContainText("not scheduled for other models and not on the board until its 2 canary tasks are accepted");
     await expect(article).toContainText(SHA);
 
+    // A canary fails (as one does when its runners keep failing): the page says why and offers a retry, which the
+    // server refuses within the failed canary's epoch, saying from when it can run.
+    const stored = await e2eDb().communityBenchmark.findUniqueOrThrow({ where: { id: `${tag}@1` } });
+    await e2eDb().task.update({ where: { id: stored.canaryTaskIds[0]! }, data: { status: "FAILED", finishedAt: new Date(), reason: "runners kept failing" } });
+    await e2eDb().communityBenchmark.update({ where: { id: stored.id }, data: { reason: "The canary task on org/e2e-reference-a was failed: runners kept failing" } });
+    await page.reload();
+    await expect(article).toContainText("Why it is still waiting: The canary task on org/e2e-reference-a was failed: runners kept failing");
+    await article.getByRole("button", { name: "Retry the canary tasks" }).click();
+    await expect(article.getByRole("alert")).toContainText("still has canary tasks being evaluated");
+
     // An admin can reject it: it says so, with the reason, and leaves the schedule.
     const reject = article.getByRole("form", { name: `Reject ${tag}@1` });
     await reject.getByRole("button", { name: "Reject" }).click();

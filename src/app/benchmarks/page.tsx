@@ -21,7 +21,7 @@ export default async function BenchmarksPage() {
   ]);
   return (
     <HydrateClient>
-      <BenchmarksView canEdit={user?.role === "ADMIN"} isSignedIn={!!user} />
+      <BenchmarksView canEdit={user?.role === "ADMIN"} isSignedIn={!!user} viewerId={user?.id ?? null} />
       <div className="mt-10">
         <EpochSeeds seeds={seeds} currentEpoch={epochOf(now, env.EPOCH_MINUTES)} />
       </div>

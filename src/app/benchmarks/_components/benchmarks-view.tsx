@@ -6,10 +6,11 @@ import type { ReactNode } from "react";
 import { Badge } from "@/app/_components/status-badge";
 import { BenchmarkForm } from "@/app/benchmarks/_components/benchmark-form";
 import { RejectCommunityBenchmark } from "@/app/benchmarks/_components/reject-community-benchmark";
+import { RetryCanaries } from "@/app/benchmarks/_components/retry-canaries";
 import { metricLabel } from "@/app/_lib/format";
 import { useTRPC } from "@/trpc/react";
 
-export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSignedIn: boolean }) {
+export function BenchmarksView({ canEdit, isSignedIn, viewerId = null }: { canEdit: boolean; isSignedIn: boolean; viewerId?: string | null }) {
   const trpc = useTRPC();
   const { data } = useSuspenseQuery(trpc.benchmark.list.queryOptions());
   return (
@@ -67,6 +68,9 @@ export function BenchmarksView({ canEdit, isSignedIn }: { canEdit: boolean; isSi
                 <p role="status" className="text-sm text-red-800 dark:text-red-300">
                   {benchmark.community.reason}
                 </p>
+              ) : null}
+              {benchmark.community?.status === "PROBATION" && benchmark.community.reason && (canEdit || viewerId === benchmark.community.createdById) ? (
+                <RetryCanaries id={benchmark.id} />
               ) : null}
               {canEdit && benchmark.community && benchmark.community.status !== "REJECTED" ? <RejectCommunityBenchmark id={benchmark.id} /> : null}
               <p className="text-sm text-zinc-700 dark:text-zinc-300">{benchmark.description}</p>

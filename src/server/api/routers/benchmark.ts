@@ -3,6 +3,7 @@ import { env } from "@/env";
 import { adminProcedure, createTRPCRouter, publicProcedure, userOrTokenProcedure } from "@/server/api/trpc";
 import { rejectCommunityBenchmark } from "@/server/services/benchmarks/community/reject-community-benchmark";
 import { createCommunityBenchmark } from "@/server/services/benchmarks/community/create-community-benchmark";
+import { retryCanaries } from "@/server/services/benchmarks/community/retry-canaries";
 import { ZSaveBenchmarkRequestSchema } from "@/server/services/benchmarks/benchmark-input";
 import { listBenchmarkCatalog } from "@/server/services/benchmarks/list-benchmark-catalog";
 import { saveBenchmark } from "@/server/services/benchmarks/save-benchmark";
@@ -37,6 +38,16 @@ export const benchmarkRouter = createTRPCRouter({
         epochMinutes: env.EPOCH_MINUTES,
         referenceModels: env.COMMUNITY_REFERENCE_MODELS,
       }),
+    ),
+
+  /**
+   * Runs a community benchmark's failed or disputed canary tasks again, in a later epoch (its creator or admins;
+   * at most MAX_CANARY_RETRIES per version).
+   */
+  retryCanaries: userOrTokenProcedure("benchmark:create")
+    .input(z.object({ id: z.string().min(3).max(60) }))
+    .mutation(({ ctx, input }) =>
+      retryCanaries({ db: ctx.db, actor: ctx.user, id: input.id, now: ctx.clock.now(), epochMinutes: env.EPOCH_MINUTES }),
     ),
 
   /** Rejects a community benchmark (admins): REJECTED with the reason, off the schedule and the board. */

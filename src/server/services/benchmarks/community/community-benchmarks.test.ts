@@ -304,3 +304,61 @@ describe("every family through the loop", () => {
     await expect(caller.benchmark.createCommunity(definition({ slug: "quota_case_5" }))).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("5 benchmarks in probation") });
   });
 });
+
+describe("retrying canaries", () => {
+  it("after a disputed canary, its creator retries it in a later epoch; the new canary is accepted and the benchmark ACTIVE", async () => {
+    await database.db.task.updateMany({ where: { finishedAt: null }, data: { status: "FAILED", finishedAt: clock.now() } });
+    const curator = await createUser(database.db, undefined, "ADMIN");
+    const caller = await userCaller(database.db, curator, clock);
+    const created = await caller.benchmark.createCommunity(definition({ slug: "arith_retry" }));
+    // One canary disputed (three runners disagree), the other accepted.
+    const answers = [() => true, () => false, (i: number) => i % 2 === 0];
+    const first: string[] = [];
+    for (const [index, runner] of runners.entries()) first.push((await evaluateOnce(runner, answers[index]!))!.outcome.taskStatus);
+    expect(first.at(-1)).toBe("DISPUTED");
+    await expect(caller.benchmark.retryCanaries({ id: created.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("still has canary tasks being evaluated"),
+    });
+    const second: string[] = [];
+    for (const runner of runners) second.push((await evaluateOnce(runner, () => true))!.outcome.taskStatus);
+    expect(second).toEqual(["VALIDATING", "VALIDATING", "ACCEPTED"]);
+    const before = await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: created.id } });
+    expect(before).toMatchObject({ status: "PROBATION", reason: expect.stringMatching(/was disputed/) });
+    const disputed = (await database.db.task.findMany({ where: { id: { in: before.canaryTaskIds }, status: "DISPUTED" } })).map((t) => t.id);
+    expect(disputed).toHaveLength(1);
+
+    // Someone else may not; the creator may, but not within the disputed canary's epoch.
+    const stranger = await userCaller(database.db, await createUser(database.db), clock);
+    await expect(stranger.benchmark.retryCanaries({ id: created.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(caller.benchmark.retryCanaries({ id: created.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("Retry from") });
+    clock.advanceMinutes(60);
+    const retried = await caller.benchmark.retryCanaries({ id: created.id });
+    expect(retried.retries).toBe(1);
+    expect(retried.canaryTaskIds).toHaveLength(2);
+    expect(retried.canaryTaskIds).not.toContain(disputed[0]);
+    expect(await database.db.task.findUniqueOrThrow({ where: { id: disputed[0]! } })).toMatchObject({ status: "FAILED", reason: "replaced by a retry of the canary tasks" });
+    expect(await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ status: "PROBATION", reason: null });
+
+    const third: string[] = [];
+    for (const runner of runners) third.push((await evaluateOnce(runner, () => true))!.outcome.taskStatus);
+    expect(third).toEqual(["VALIDATING", "VALIDATING", "ACCEPTED"]);
+    expect(await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ status: "ACTIVE", reason: null, canaryRetries: 1 });
+    await expect(caller.benchmark.retryCanaries({ id: created.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("is active") });
+  });
+
+  it("a version's canaries are retried at most three times", async () => {
+    await database.db.task.updateMany({ where: { finishedAt: null }, data: { status: "FAILED", finishedAt: clock.now() } });
+    const curator = await createUser(database.db, undefined, "ADMIN");
+    const caller = await userCaller(database.db, curator, clock);
+    const created = await caller.benchmark.createCommunity(definition({ slug: "arith_flaky" }));
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      // The canaries fail (as a task does when its runners keep failing), an epoch passes, the creator retries.
+      const stored = await database.db.communityBenchmark.findUniqueOrThrow({ where: { id: created.id } });
+      await database.db.task.updateMany({ where: { id: { in: stored.canaryTaskIds } }, data: { status: "FAILED", finishedAt: clock.now(), reason: "runners kept failing" } });
+      clock.advanceMinutes(60);
+      if (attempt <= 3) expect((await caller.benchmark.retryCanaries({ id: created.id })).retries).toBe(attempt);
+      else await expect(caller.benchmark.retryCanaries({ id: created.id })).rejects.toMatchObject({ message: expect.stringContaining("retried 3 times") });
+    }
+  });
+});

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CommunityBenchmark" ADD COLUMN     "canaryRetries" INTEGER NOT NULL DEFAULT 0;
