@@ -184,6 +184,7 @@ export function validShaped(ids: { modelId: string; runnerId: string; tokenId: s
       }),
     }),
     "benchmark.rejectCommunity": fc.record({ id: fc.constantFrom("missing@1", "gsm8k@3"), reason: fc.string({ maxLength: 600 }) }),
+    "benchmark.retryCanaries": fc.record({ id: fc.oneof(fc.constantFrom("missing@1", "gsm8k@3"), fc.string({ maxLength: 70 })) }),
     "model.register": fc.record({
       repo,
       revision: hex(40),
