@@ -5,30 +5,14 @@
  * and replays the benchmark's OpenAI Batch file against /v1/completions (vLLM's own run-batch has no
  * /v1/completions and no LoRA). LoRA adapters run on their base model through vLLM's --lora-modules.
  */
-import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { toOpenAIBatchJsonl } from "@/lib/benchmarks/openai-batch";
 import { FIXTURE_REPO_PREFIX, type TModelRef } from "@/lib/protocol/runner-api";
 import type { ContainerEngine, ImageInfo, SandboxMount } from "../docker/docker";
 import type { FetchedWeights } from "../hf/fetch-weights";
-import type { Logger } from "../log";
 import type { Progress } from "../progress";
-import {
-  BATCH_INPUT_FILE,
-  EngineRunError,
-  failureOf,
-  imageDigestOf,
-  parseProgressLine,
-  readBatchOutput,
-  taskMounts,
-  TASK_MOUNT,
-  type Engine,
-  type EngineRunInput,
-  type EngineRunResult,
-  type SandboxLimits,
-} from "./engine";
-import { createJobSession, type EngineSession, type SessionStartInput } from "./session";
+import { EngineRunError, TASK_MOUNT, type Engine, type SandboxLimits } from "./engine";
+import { createDriverEngine } from "./driver-engine";
 
 /**
  * The pinned image. A tag, not a digest: this machine cannot reach a registry to read the digest, so results record
@@ -201,138 +185,18 @@ export interface VllmEngineOptions extends VllmOptions {
 }
 
 export function createVllmEngine(options: VllmEngineOptions): Engine {
-  const imageRef = options.image ?? DEFAULT_VLLM_IMAGE;
-  const limits: SandboxLimits = { ...VLLM_DEFAULT_LIMITS, ...options.limits };
-  const ensureImage = imageOnce(options.docker, imageRef);
-
-  return {
+  return createDriverEngine({
     name: "vllm",
-    needsWeights: true,
-    checkModel: checkVllmModel,
-    prepare: (progress, signal) => ensureImage(progress, signal),
-    async run(input: EngineRunInput): Promise<EngineRunResult> {
-      checkVllmModel(input.model);
-      if (!input.weights) throw new EngineRunError("unsupported-model", "The vllm engine needs the model's weights.", "This is a runner bug; please report it.");
-      const info = await ensureImage(undefined, input.signal);
-      const plan = planVllmRun(input.model, input.weights, options, options.gpuCount);
-      await writeFile(path.join(input.taskDir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(input.requests, plan.servedName), { mode: 0o644 });
-      await copyFile(DRIVER_SOURCE, path.join(input.taskDir, DRIVER_FILE));
-
-      const output: EngineOutput = { version: "unknown", error: null };
-      const sandbox = await options.docker.runSandboxed({
-        image: imageRef,
-        entrypoint: ["python3", `${TASK_MOUNT}/${DRIVER_FILE}`],
-        cmd: [],
-        env: plan.env,
-        mounts: [...plan.mounts, ...taskMounts(input.taskDir, input.outputDir)],
-        ...limits,
-        gpus: input.gpus,
-        timeoutMs: input.timeoutMs,
-        signal: input.signal,
-        labels: { "org.quorum.runner.engine": "vllm" },
-        onStarted: input.onContainerStarted,
-        ...engineLines(input.logger, output, () => input.onItemsProgress),
-      });
-      const failure = failureOf(sandbox, limits, input.timeoutMs);
-      if (failure && output.error && failure.failure === "crash") {
-        // The server's own last error (a CUDA error, an unsupported architecture), not what the driver saw after it.
-        throw new EngineRunError("crash", `The vLLM server failed: ${output.error}`, "See the engine's last lines above.", sandbox);
-      }
-      if (failure) throw failure;
-      const responses = await readBatchOutput(input.outputDir, input.requests, sandbox);
-      input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel });
-      return { responses, identity: { name: "vllm", version: versionWithSettings(output.version, plan), imageDigest: imageDigestOf(info), image: imageRef }, sandbox };
-    },
-    sessionKey({ model, weights, gpus }) {
-      // The whole container as it would be started: image, model revision and adapter (their snapshot dirs and the
-      // plan's environment: dtype, length, parallelism, LoRA), sandbox limits and GPUs.
-      const plan = weights ? planVllmRun(model, weights, options, options.gpuCount) : null;
-      return JSON.stringify({
-        engine: "vllm",
-        image: imageRef,
-        model: [model.id, model.repo, model.revision, model.weightType, model.baseModel, model.precision],
-        weights: weights ? [weights.model.snapshotDir, weights.base?.snapshotDir ?? null] : null,
-        plan,
-        limits,
-        gpus,
-      });
-    },
-    async startSession(input: SessionStartInput): Promise<EngineSession> {
-      checkVllmModel(input.model);
-      if (!input.weights) throw new EngineRunError("unsupported-model", "The vllm engine needs the model's weights.", "This is a runner bug; please report it.");
-      const info = await ensureImage(undefined, input.signal);
-      const plan = planVllmRun(input.model, input.weights, options, options.gpuCount);
-      await copyFile(DRIVER_SOURCE, path.join(input.dirs.taskDir, DRIVER_FILE));
-      const output: EngineOutput = { version: "unknown", error: null };
-      let listener: ((done: number, total: number) => void) | null = null;
-      const started = performance.now();
-      const handle = await options.docker.startSandboxed({
-        image: imageRef,
-        entrypoint: ["python3", `${TASK_MOUNT}/${DRIVER_FILE}`],
-        cmd: [],
-        env: { ...plan.env, QUORUM_ENGINE_SESSION: "1" },
-        mounts: [...plan.mounts, ...taskMounts(input.dirs.taskDir, input.dirs.outputDir)],
-        ...limits,
-        gpus: input.gpus,
-        timeoutMs: SESSION_LIFETIME_MS,
-        signal: input.signal,
-        labels: { "org.quorum.runner.engine": "vllm", "org.quorum.runner.warm": "1" },
-        ...engineLines(input.logger, output, () => listener),
-      });
-      input.logger.info("vllm settings", { maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel, warm: true });
-      return createJobSession({
-        key: this.sessionKey!(input),
-        model: input.model,
-        handle,
-        dirs: input.dirs,
-        limits,
-        identity: () => ({ name: "vllm", version: versionWithSettings(output.version, plan), imageDigest: imageDigestOf(info), image: imageRef }),
-        lifetimeMs: SESSION_LIFETIME_MS,
-        startMs: performance.now() - started,
-        lastEngineError: () => output.error,
-        writeJob: async (dir, job) => {
-          await writeFile(path.join(dir, BATCH_INPUT_FILE), toOpenAIBatchJsonl(job.requests, plan.servedName), { mode: 0o644 });
-        },
-        setJobListener: (next) => {
-          listener = next;
-        },
-      });
-    },
-  };
-}
-
-/** A warm vLLM container's lifetime cap (the runner stops it long before, after --engine-idle). */
-const SESSION_LIFETIME_MS = 7 * 24 * 3600_000;
-
-/** What an engine's driver said about itself: its identity line's version and its own last error line. */
-export interface EngineOutput {
-  version: string;
-  error: string | null;
-}
-
-/**
- * The sandbox's line handlers every engine container gets: progress lines go to the current listener (a getter: a
- * warm engine's listener changes with each job), the identity and error lines into `output`, the rest to debug.
- */
-export function engineLines(
-  logger: Logger,
-  output: EngineOutput,
-  listener: () => ((done: number, total: number) => void) | null | undefined,
-): { onStdoutLine: (line: string) => void; onStderrLine: (line: string) => void } {
-  return {
-    onStdoutLine: (line) => {
-      const progress = parseProgressLine(line);
-      if (progress) return listener()?.(progress.done, progress.total);
-      const engine = parseEngineLine(line);
-      const error = engine ? null : parseEngineErrorLine(line);
-      if (engine) output.version = engine.version;
-      else if (error) output.error = error;
-      else if (line.trim()) logger.debug(`engine: ${line}`);
-    },
-    onStderrLine: (line) => {
-      if (line.trim()) logger.debug(`engine: ${line}`);
-    },
-  };
+    docker: options.docker,
+    image: options.image ?? DEFAULT_VLLM_IMAGE,
+    limits: { ...VLLM_DEFAULT_LIMITS, ...options.limits },
+    driverFile: DRIVER_FILE,
+    driverSource: DRIVER_SOURCE,
+    plan: (model, weights) => planVllmRun(model, weights, options, options.gpuCount),
+    version: versionWithSettings,
+    crashError: (error, sandbox) => new EngineRunError("crash", `The vLLM server failed: ${error}`, "See the engine's last lines above.", sandbox),
+    settings: (plan) => ({ maxModelLen: plan.maxModelLen, tensorParallel: plan.tensorParallel }),
+  });
 }
 
 /** The result's engine version also says what length and parallelism ran (they can change answers at the edges). */
