@@ -123,14 +123,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
   engine.checkModel(model);
   options.signal?.throwIfAborted();
 
-  const taskRoot = path.join(options.workDir, "tasks", `${claim.assignmentId.replace(/[^A-Za-z0-9_-]/g, "_")}-${randomBytes(4).toString("hex")}`);
-  const taskDir = path.join(taskRoot, "task");
-  const outputDir = path.join(taskRoot, "out");
-  await mkdir(taskRoot, { recursive: true, mode: 0o700 });
-  await mkdir(taskDir, { mode: 0o755 });
-  await mkdir(outputDir);
-  // The sandbox user (uid 65534) writes here; the 0700 parent keeps other local users out.
-  await chmod(outputDir, 0o777);
+  const { taskRoot, taskDir, outputDir } = await createTaskDirs(options.workDir, claim.assignmentId);
 
   try {
     let t = performance.now();
@@ -138,28 +131,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
     const prepareMs = since(t);
 
     t = performance.now();
-    let weights: FetchedWeights | null = null;
-    if (engine.needsWeights) {
-      const phase = progress.start("weights", { unit: "bytes", label: "weights" });
-      try {
-        weights = await fetchModelWeights(model, {
-          cacheDir: options.cacheDir,
-          hubUrl: options.hub?.url,
-          accessToken: options.hub?.accessToken,
-          fetch: options.hub?.fetch,
-          maxDownloadBytes: options.hub?.maxDownloadBytes,
-          signal: options.signal,
-          logger,
-          onProgress: (p) => phase.update(p.downloadedBytes, p.totalBytes),
-        });
-        phase.done(weights.downloadedBytes > 0 ? `${model.repo}` : `${model.repo}, cached`);
-      } catch (error) {
-        phase.fail((error as Error).message);
-        throw error;
-      }
-    }
-    // The fingerprint and parameter count, read from the files fetchModelWeights has just verified.
-    const weightsReport = weights ? await readWeightsReport(weights.model.snapshotDir, weights.model.config) : null;
+    const { weights, weightsReport } = await fetchWeights(options, model, progress);
     const weightsMs = since(t);
 
     t = performance.now();
@@ -241,15 +213,7 @@ export async function evaluateClaim(options: EvaluateOptions): Promise<Evaluatio
       },
     };
   } finally {
-    if (options.keepTaskDir) logger.info("kept the task dir", { dir: taskRoot });
-    else {
-      try {
-        await rm(taskRoot, { recursive: true, force: true });
-      } catch (error) {
-        // Reported, not thrown: it must not hide the evaluation's own outcome.
-        logger.warn("could not remove the task dir", { dir: taskRoot, error: (error as Error).message });
-      }
-    }
+    await removeTaskDirs(options, taskRoot);
   }
 }
 
@@ -288,39 +252,14 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
   engine.checkModel(model);
   options.signal?.throwIfAborted();
 
-  const taskRoot = path.join(options.workDir, "tasks", `bundle-${first.assignmentId.replace(/[^A-Za-z0-9_-]/g, "_")}-${randomBytes(4).toString("hex")}`);
-  const taskDir = path.join(taskRoot, "task");
-  const outputDir = path.join(taskRoot, "out");
-  await mkdir(taskRoot, { recursive: true, mode: 0o700 });
-  await mkdir(taskDir, { mode: 0o755 });
-  await mkdir(outputDir);
-  await chmod(outputDir, 0o777);
+  const { taskRoot, taskDir, outputDir } = await createTaskDirs(options.workDir, `bundle-${first.assignmentId}`);
   try {
     let t = performance.now();
     await engine.prepare(progress, options.signal);
     const prepareMs = since(t);
     t = performance.now();
-    let weights: FetchedWeights | null = null;
-    if (engine.needsWeights) {
-      const phase = progress.start("weights", { unit: "bytes", label: "weights" });
-      try {
-        weights = await fetchModelWeights(model, {
-          cacheDir: options.cacheDir,
-          hubUrl: options.hub?.url,
-          accessToken: options.hub?.accessToken,
-          fetch: options.hub?.fetch,
-          signal: options.signal,
-          logger,
-          onProgress: (p) => phase.update(p.downloadedBytes, p.totalBytes),
-        });
-        phase.done(weights.downloadedBytes > 0 ? model.repo : `${model.repo}, cached`);
-      } catch (error) {
-        phase.fail((error as Error).message);
-        throw error;
-      }
-    }
+    const { weights, weightsReport } = await fetchWeights(options, model, progress);
     const weightsMs = since(t);
-    const weightsReport = weights ? await readWeightsReport(weights.model.snapshotDir, weights.model.config) : null;
 
     t = performance.now();
     const parts = options.claims.map((claim, index) => {
@@ -405,9 +344,62 @@ export async function evaluateClaims(options: Omit<EvaluateOptions, "claim"> & {
     }
     return { results, engineMs, totalMs: since(t0) };
   } finally {
-    if (options.keepTaskDir) logger.info("kept the task dir", { dir: taskRoot });
-    else await rm(taskRoot, { recursive: true, force: true }).catch((error: unknown) => logger.warn("could not remove the task dir", { dir: taskRoot, error: (error as Error).message }));
+    await removeTaskDirs(options, taskRoot);
   }
+}
+
+/** A task's private dirs under the work dir: `task` (read-only in the sandbox) and `out` (the sandbox writes it). */
+async function createTaskDirs(workDir: string, name: string): Promise<{ taskRoot: string; taskDir: string; outputDir: string }> {
+  const taskRoot = path.join(workDir, "tasks", `${name.replace(/[^A-Za-z0-9_-]/g, "_")}-${randomBytes(4).toString("hex")}`);
+  const taskDir = path.join(taskRoot, "task");
+  const outputDir = path.join(taskRoot, "out");
+  await mkdir(taskRoot, { recursive: true, mode: 0o700 });
+  await mkdir(taskDir, { mode: 0o755 });
+  await mkdir(outputDir);
+  // The sandbox user (uid 65534) writes here; the 0700 parent keeps other local users out.
+  await chmod(outputDir, 0o777);
+  return { taskRoot, taskDir, outputDir };
+}
+
+async function removeTaskDirs(options: Pick<EvaluateOptions, "keepTaskDir" | "logger">, taskRoot: string): Promise<void> {
+  if (options.keepTaskDir) return options.logger.info("kept the task dir", { dir: taskRoot });
+  try {
+    await rm(taskRoot, { recursive: true, force: true });
+  } catch (error) {
+    // Reported, not thrown: it must not hide the evaluation's own outcome.
+    options.logger.warn("could not remove the task dir", { dir: taskRoot, error: (error as Error).message });
+  }
+}
+
+/**
+ * The model's weights (when the engine needs them) with the runner's Hub settings and download cap, shown as the
+ * `weights` phase; then the fingerprint and parameter count, read from the files fetchModelWeights has just verified.
+ */
+async function fetchWeights(
+  options: Pick<EvaluateOptions, "engine" | "cacheDir" | "hub" | "signal" | "logger">,
+  model: TClaim["task"]["model"],
+  progress: Progress,
+): Promise<{ weights: FetchedWeights | null; weightsReport: Awaited<ReturnType<typeof readWeightsReport>> | null }> {
+  if (!options.engine.needsWeights) return { weights: null, weightsReport: null };
+  const phase = progress.start("weights", { unit: "bytes", label: "weights" });
+  let weights: FetchedWeights;
+  try {
+    weights = await fetchModelWeights(model, {
+      cacheDir: options.cacheDir,
+      hubUrl: options.hub?.url,
+      accessToken: options.hub?.accessToken,
+      fetch: options.hub?.fetch,
+      maxDownloadBytes: options.hub?.maxDownloadBytes,
+      signal: options.signal,
+      logger: options.logger,
+      onProgress: (p) => phase.update(p.downloadedBytes, p.totalBytes),
+    });
+    phase.done(weights.downloadedBytes > 0 ? model.repo : `${model.repo}, cached`);
+  } catch (error) {
+    phase.fail((error as Error).message);
+    throw error;
+  }
+  return { weights, weightsReport: await readWeightsReport(weights.model.snapshotDir, weights.model.config) };
 }
 
 /** Measured energy when there is any; otherwise the declared watts over the engine's run time; otherwise null. */
