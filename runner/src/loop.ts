@@ -12,7 +12,7 @@ import type { TClaim, TEngineName } from "@/lib/protocol/runner-api";
 import { RunnerApiError, type RunnerApi } from "./api-client";
 import type { ContainerEngine, GpuRequest } from "./docker/docker";
 import { EngineRunError, type Engine } from "./engines/engine";
-import { evaluateClaim, evaluateClaims, type EvaluateRunner } from "./evaluate";
+import { evaluateClaim, evaluateClaims, type EvaluateOptions, type EvaluateRunner } from "./evaluate";
 import { gpuLabel, selectGpus, type GpuInfo } from "./gpu";
 import { startHeartbeat } from "./heartbeat";
 import type { Logger } from "./log";
@@ -257,23 +257,7 @@ export class RunnerLoop {
     try {
       let result;
       try {
-        result = await evaluateClaim({
-          claim,
-          engine: this.options.engine,
-          runner,
-          workDir: this.options.workDir,
-          cacheDir: this.options.cacheDir,
-          hub: this.options.hub,
-          gpus: this.options.gpus,
-          gpuInfo: this.options.gpuInfo,
-          timeoutMs: this.options.taskTimeoutMs,
-          signal: controller.signal,
-          logger: log,
-          progress: this.progress,
-          keepTaskDir: this.options.keepTaskDirs,
-          declaredGpuWatts: this.options.declaredGpuWatts,
-          warm: this.warmEngine,
-        });
+        result = await evaluateClaim({ claim, ...this.evaluation(controller.signal, log) });
       } catch (error) {
         await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);
         return;
@@ -290,6 +274,26 @@ export class RunnerLoop {
     } finally {
       heartbeat.stop();
     }
+  }
+
+  /** What an evaluation of one task or a bundle is given: this runner's settings, the claim's signal and logger. */
+  private evaluation(signal: AbortSignal, logger: Logger): Omit<EvaluateOptions, "claim"> {
+    return {
+      engine: this.options.engine,
+      runner: this.options.runner,
+      workDir: this.options.workDir,
+      cacheDir: this.options.cacheDir,
+      hub: this.options.hub,
+      gpus: this.options.gpus,
+      gpuInfo: this.options.gpuInfo,
+      timeoutMs: this.options.taskTimeoutMs,
+      signal,
+      logger,
+      progress: this.progress,
+      keepTaskDir: this.options.keepTaskDirs,
+      declaredGpuWatts: this.options.declaredGpuWatts,
+      warm: this.warmEngine,
+    };
   }
 
   /** Several tasks of one model: heartbeats for each, one engine start for all, then each submitted on its own. */
@@ -312,23 +316,7 @@ export class RunnerLoop {
     try {
       let evaluation;
       try {
-        evaluation = await evaluateClaims({
-          claims,
-          engine: this.options.engine,
-          runner,
-          workDir: this.options.workDir,
-          cacheDir: this.options.cacheDir,
-          hub: this.options.hub,
-          gpus: this.options.gpus,
-          gpuInfo: this.options.gpuInfo,
-          timeoutMs: this.options.taskTimeoutMs,
-          signal: controller.signal,
-          logger: log,
-          progress: this.progress,
-          keepTaskDir: this.options.keepTaskDirs,
-          declaredGpuWatts: this.options.declaredGpuWatts,
-          warm: this.warmEngine,
-        });
+        evaluation = await evaluateClaims({ claims, ...this.evaluation(controller.signal, log) });
       } catch (error) {
         for (const claim of claims) await this.onEvaluationFailed(claim, error as Error, leaseLost, controller.signal.aborted && !leaseLost);
         return;
