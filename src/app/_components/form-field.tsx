@@ -59,6 +59,19 @@ export function firstErrors(fieldErrors: Record<string, string[] | undefined> | 
   return result;
 }
 
+/**
+ * A refusal from the API as the form shows it: the first message per field (zod's field errors, or the one field a
+ * service named), or null when the refusal is about the form as a whole (show `error.message` above it).
+ */
+export function serverFieldErrors(error: {
+  message: string;
+  data?: { zodError?: { fieldErrors: Record<string, string[] | undefined> } | null; field?: string | null } | null;
+}): Record<string, string> | null {
+  if (error.data?.zodError) return firstErrors(error.data.zodError.fieldErrors);
+  if (error.data?.field) return { [error.data.field]: error.message };
+  return null;
+}
+
 export function FormAlert({ children }: { children: ReactNode }) {
   return (
     <div

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
 import { CopyButton } from "@/app/_components/copy-button";
-import { describedBy, firstErrors, FormAlert, FormField, inputClass } from "@/app/_components/form-field";
+import { describedBy, firstErrors, FormAlert, FormField, inputClass, serverFieldErrors } from "@/app/_components/form-field";
 import { RelativeTime } from "@/app/_components/relative-time";
 import { Badge } from "@/app/_components/status-badge";
 import { ZCreateTokenRequestSchema as ZTokenFormSchema } from "@/server/services/tokens/token-input";
@@ -38,8 +38,8 @@ export function TokensPanel({ serverUrl, isAdmin }: { serverUrl: string; isAdmin
         void queryClient.invalidateQueries(trpc.token.list.queryFilter());
       },
       onError: (error) => {
-        if (error.data?.zodError) setErrors(firstErrors(error.data.zodError.fieldErrors));
-        else if (error.data?.field) setErrors({ [error.data.field]: error.message });
+        const fields = serverFieldErrors(error);
+        if (fields) setErrors(fields);
         else setFormError(error.message);
       },
     }),

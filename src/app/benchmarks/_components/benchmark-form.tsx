@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
-import { describedBy, firstErrors, FormAlert, FormField, inputClass } from "@/app/_components/form-field";
+import { describedBy, firstErrors, FormAlert, FormField, inputClass, serverFieldErrors } from "@/app/_components/form-field";
 import type { RouterOutputs } from "@/app/_lib/router-types";
 import { ZSaveBenchmarkRequestSchema } from "@/server/services/benchmarks/benchmark-input";
 import { useTRPC } from "@/trpc/react";
@@ -54,8 +54,8 @@ export function BenchmarkForm({ definitions, benchmarks }: Pick<Catalog, "defini
         void queryClient.invalidateQueries(trpc.benchmark.list.queryFilter());
       },
       onError: (error) => {
-        if (error.data?.zodError) setErrors(firstErrors(error.data.zodError.fieldErrors));
-        else if (error.data?.field) setErrors({ [error.data.field]: error.message });
+        const fields = serverFieldErrors(error);
+        if (fields) setErrors(fields);
         else setFormError(error.message);
       },
     }),

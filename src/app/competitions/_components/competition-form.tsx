@@ -4,7 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
-import { describedBy, firstErrors, FormAlert, FormField, inputClass } from "@/app/_components/form-field";
+import { describedBy, firstErrors, FormAlert, FormField, inputClass, serverFieldErrors } from "@/app/_components/form-field";
 import { RULE_KINDS, SEED_LOCK_KEYS, ZSaveCompetitionRequestSchema } from "@/server/services/competitions/competition-input";
 import { useTRPC } from "@/trpc/react";
 
@@ -42,8 +42,8 @@ export function CompetitionForm({ benchmarks }: { benchmarks: { key: string; nam
     trpc.competition.save.mutationOptions({
       onSuccess: (result) => setSaved(result),
       onError: (error) => {
-        if (error.data?.zodError) setErrors(firstErrors(error.data.zodError.fieldErrors));
-        else if (error.data?.field) setErrors({ [error.data.field]: error.message });
+        const fields = serverFieldErrors(error);
+        if (fields) setErrors(fields);
         else setFormError(error.message);
       },
     }),
