@@ -113,6 +113,19 @@ test("typing a search and at once following a link goes where the link says, wit
   await expect(page.getByRole("searchbox", { name: "Search models" })).toHaveValue(`bulk-${bulkTag}-1`);
 });
 
+test("a search typed and at once a column sorted: both apply, and stay applied", async ({ page }) => {
+  await page.goto(`/?q=${bulkTag}`);
+  await page.getByRole("searchbox", { name: "Search models" }).fill(`bulk-${bulkTag}-1`);
+  await page.getByRole("columnheader", { name: "Model" }).getByRole("button").click();
+  await expect(page.getByText("10 of ")).toBeVisible();
+  await expect(firstRepo(page)).toHaveText(`fixture/bulk-${bulkTag}-10`);
+  // After the search's pause, nothing undoes either change.
+  await page.waitForTimeout(600);
+  await expect(page).toHaveURL(new RegExp(`q=bulk-${bulkTag}-1(&|$)`));
+  await expect(page).toHaveURL(/sort=model/);
+  await expect(firstRepo(page)).toHaveText(`fixture/bulk-${bulkTag}-10`);
+});
+
 test("the board and a form work with the keyboard alone", async ({ page }) => {
   await page.goto(`/?q=${bulkTag}`);
   const search = page.getByRole("searchbox", { name: "Search models" });

@@ -20,18 +20,24 @@ import { BOARD_PAGE_SIZE } from "@/lib/leaderboard/board-query";
 import type { TPublicLeaderboard } from "@/lib/leaderboard/public-board";
 
 export function BoardView({ initial }: { initial: { key: string; data: TPublicLeaderboard } }) {
-  const { state, navigate, board, isLoading, error, onLiveEvent } = useBoard(initial);
+  const { state, current, navigate, board, isLoading, error, onLiveEvent } = useBoard(initial);
   const columns = useMemo(() => boardColumns(board.benchmarks, state.view), [board.benchmarks, state.view]);
   const pageCount = Math.max(1, Math.ceil(board.total / BOARD_PAGE_SIZE));
   const isFiltered = state.query.q !== "" || !!state.query.weightType || !!state.query.precision;
 
-  const change = (next: Partial<BoardState>, mode: "push" | "replace" = "push") =>
-    navigate({ ...state, page: 1, ...next, query: { ...state.query, ...next.query } }, mode);
+  /** Applies a change, computed from the state the URL holds now (see useBoard's `current`); back to page 1 unless it says. */
+  const change = (next: (now: BoardState) => Partial<BoardState>, mode: "push" | "replace" = "push") => {
+    const now = current();
+    const changed = next(now);
+    navigate({ ...now, page: 1, ...changed, query: { ...now.query, ...changed.query } }, mode);
+  };
 
   const onSort = (column: BoardColumn) => {
-    if (!column.sort) return;
-    const order = state.query.sort === column.sort ? (board.query.order === "asc" ? "desc" : "asc") : column.defaultOrder;
-    change({ query: { ...state.query, sort: column.sort, order } });
+    const sort = column.sort;
+    if (!sort) return;
+    change((now) => ({
+      query: { ...now.query, sort, order: now.query.sort === sort ? (board.query.order === "asc" ? "desc" : "asc") : column.defaultOrder },
+    }));
   };
 
   return (
@@ -74,13 +80,16 @@ export function BoardView({ initial }: { initial: { key: string; data: TPublicLe
                 : `${board.total} of ${board.boardTotal} model${board.boardTotal === 1 ? "" : "s"}`
             }
             onChange={(next) => {
-              if (next.view) return change({ view: next.view, page: state.page });
-              if (next.sort) return change({ query: { ...state.query, ...next.sort } });
-              const query = { ...state.query };
-              if (next.q !== undefined) query.q = next.q.trim();
-              if (next.weightType !== undefined) query.weightType = (next.weightType || undefined) as typeof query.weightType;
-              if (next.precision !== undefined) query.precision = (next.precision || undefined) as typeof query.precision;
-              change({ query }, next.isTyping ? "replace" : "push");
+              const { view, sort } = next;
+              if (view) return change((now) => ({ view, page: now.page }));
+              if (sort) return change((now) => ({ query: { ...now.query, ...sort } }));
+              change((now) => {
+                const query = { ...now.query };
+                if (next.q !== undefined) query.q = next.q.trim();
+                if (next.weightType !== undefined) query.weightType = (next.weightType || undefined) as typeof query.weightType;
+                if (next.precision !== undefined) query.precision = (next.precision || undefined) as typeof query.precision;
+                return { query };
+              }, next.isTyping ? "replace" : "push");
             }}
           />
           {error ? (
@@ -109,7 +118,7 @@ export function BoardView({ initial }: { initial: { key: string; data: TPublicLe
             <div className="space-y-2 p-6 text-center text-sm text-zinc-600 dark:text-zinc-400">
               <p>No models match these filters.</p>
               {isFiltered ? (
-                <button type="button" className="underline" onClick={() => change({ query: { sort: state.query.sort, order: state.query.order, q: "" } })}>
+                <button type="button" className="underline" onClick={() => change((now) => ({ query: { sort: now.query.sort, order: now.query.order, q: "" } }))}>
                   Clear the filters
                 </button>
               ) : null}
@@ -122,7 +131,7 @@ export function BoardView({ initial }: { initial: { key: string; data: TPublicLe
             pageSize={BOARD_PAGE_SIZE}
             hrefOf={(page) => boardHref("/", { ...state, page })}
             onPage={(page) => {
-              change({ page, query: state.query });
+              change(() => ({ page }));
               window.scrollTo({ top: 0 });
             }}
           />

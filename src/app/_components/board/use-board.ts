@@ -47,6 +47,13 @@ export function useBoard(initial: { key: string; data: TPublicLeaderboard }) {
     [pathname],
   );
 
+  /**
+   * The state as the URL holds it now. Handlers merge their change into this, not into the state of the render they
+   * were created in: two changes in a row (a search applied as the box loses focus, then a click on a column) must
+   * both land, although the second handler was created before the first was rendered.
+   */
+  const current = useCallback(() => readBoardState(new URLSearchParams(window.location.search)), []);
+
   const { mutate } = swr;
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const isPending = useRef(false);
@@ -77,6 +84,7 @@ export function useBoard(initial: { key: string; data: TPublicLeaderboard }) {
 
   return {
     state,
+    current,
     navigate,
     board: swr.data?.board ?? initial.data,
     /** true while the rows on screen are another query's (keepPreviousData) */
